@@ -1,0 +1,3 @@
+//! The AI domain: datasets, models, training and inference jobs, and the ports they need.
+
+pub mod learning;

@@ -1,0 +1,410 @@
+//! Layered configuration: the compiled-in `config/default.toml`, the files under `config/`,
+//! then `APP__SECTION__KEY` environment variables. Production refuses unsafe settings.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment as EnvSource, File, FileFormat};
+use serde::{Deserialize, Deserializer};
+
+/// The defaults, compiled in so that the binaries run from any directory.
+const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+
+/// The JWT secret of `default.toml`, which production refuses.
+pub const DEVELOPMENT_JWT_SECRET: &str = "agora-development-secret-do-not-use-in-production";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppEnv {
+    Development,
+    Test,
+    Production,
+}
+
+impl AppEnv {
+    fn parse(raw: &str) -> Result<Self, SettingsError> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "" | "development" | "dev" => Ok(AppEnv::Development),
+            "test" => Ok(AppEnv::Test),
+            "production" | "prod" => Ok(AppEnv::Production),
+            other => {
+                Err(SettingsError::Invalid(format!("APP_ENV must be development, test or production, not {other:?}")))
+            }
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppEnv::Development => "development",
+            AppEnv::Test => "test",
+            AppEnv::Production => "production",
+        }
+    }
+}
+
+/// A secret that never shows in `Debug` output or logs.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "Secret(empty)" } else { "Secret(..)" })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    #[serde(skip, default = "default_env")]
+    pub env: AppEnv,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub amqp: AmqpSettings,
+    pub storage: StorageSettings,
+    pub mail: MailSettings,
+    pub auth: AuthSettings,
+    pub rate_limit: RateLimitSettings,
+    pub views: ViewSettings,
+    pub upload: UploadSettings,
+    pub log: LogSettings,
+}
+
+fn default_env() -> AppEnv {
+    AppEnv::Development
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub workers: usize,
+    pub shutdown_timeout_secs: u64,
+    #[serde(deserialize_with = "comma_list")]
+    pub trusted_proxies: Vec<String>,
+    #[serde(deserialize_with = "comma_list")]
+    pub cors_origins: Vec<String>,
+    pub body_limit_bytes: usize,
+    pub secure_cookies: bool,
+}
+
+impl ServerSettings {
+    /// The trusted proxies as addresses; a malformed entry is a configuration error.
+    pub fn trusted_proxy_ips(&self) -> Result<Vec<IpAddr>, SettingsError> {
+        self.trusted_proxies
+            .iter()
+            .map(|raw| {
+                raw.parse().map_err(|_| {
+                    SettingsError::Invalid(format!("server.trusted_proxies: {raw:?} is not an IP address"))
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: Secret,
+    pub migrate_on_start: bool,
+    pub max_connections: u32,
+    pub acquire_timeout_secs: u64,
+    pub allow_sqlite_in_production: bool,
+}
+
+impl DatabaseSettings {
+    pub fn is_sqlite(&self) -> bool {
+        self.url.expose().starts_with("sqlite:")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AmqpSettings {
+    pub url: Secret,
+}
+
+impl AmqpSettings {
+    /// The broker URL, or `None` for the in-process queue and bus.
+    pub fn url(&self) -> Option<&str> {
+        Some(self.url.expose().trim()).filter(|u| !u.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StorageSettings {
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    Log,
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    pub dir: PathBuf,
+    pub from: String,
+    pub link_base: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: SmtpSecurity,
+    pub smtp_username: String,
+    pub smtp_password: Secret,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub jwt_secret: Secret,
+    pub access_ttl_secs: i64,
+    pub refresh_ttl_secs: i64,
+    pub session_max_age_secs: i64,
+    pub reset_ttl_secs: i64,
+    pub bcrypt_cost: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    pub auth_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ViewSettings {
+    pub flush_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UploadSettings {
+    pub max_file_bytes: u64,
+    pub max_files: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("configuration could not be read: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+    #[error("refusing to start in production: {0}")]
+    Unsafe(String),
+}
+
+/// Accepts a TOML array or a comma-separated string (as environment variables give).
+fn comma_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        Text(String),
+    }
+    let items = match Raw::deserialize(deserializer)? {
+        Raw::List(items) => items,
+        Raw::Text(text) => text.split(',').map(str::to_owned).collect(),
+    };
+    Ok(items.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+}
+
+impl Settings {
+    /// Reads the configuration of this process: `APP_ENV`, the files under `config/` (or
+    /// `APP_CONFIG_DIR`) and the `APP__…` environment variables.
+    pub fn load() -> Result<Self, SettingsError> {
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        let dir = vars.get("APP_CONFIG_DIR").map_or_else(|| PathBuf::from("config"), PathBuf::from);
+        Self::load_from(&vars, &dir)
+    }
+
+    /// Reads the configuration from the given variables and configuration directory.
+    pub fn load_from(vars: &HashMap<String, String>, config_dir: &Path) -> Result<Self, SettingsError> {
+        let env = AppEnv::parse(vars.get("APP_ENV").map_or("", String::as_str))?;
+        let app_vars: HashMap<String, String> =
+            vars.iter().filter(|(k, _)| k.starts_with("APP__")).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let config = Config::builder()
+            .add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml))
+            .add_source(File::from(config_dir.join("default.toml")).required(false))
+            .add_source(File::from(config_dir.join(format!("{}.toml", env.as_str()))).required(false))
+            .add_source(
+                EnvSource::with_prefix("APP")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true)
+                    .source(Some(app_vars.into_iter().collect())),
+            )
+            .build()?;
+        let mut settings: Settings = config.try_deserialize()?;
+        settings.env = env;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks ranges, and refuses unsafe production settings, saying why.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        self.server.trusted_proxy_ips()?;
+        if !(4..=31).contains(&self.auth.bcrypt_cost) {
+            return Err(SettingsError::Invalid(format!(
+                "auth.bcrypt_cost must be between 4 and 31, got {}",
+                self.auth.bcrypt_cost
+            )));
+        }
+        for (name, value) in [
+            ("auth.access_ttl_secs", self.auth.access_ttl_secs),
+            ("auth.refresh_ttl_secs", self.auth.refresh_ttl_secs),
+            ("auth.session_max_age_secs", self.auth.session_max_age_secs),
+            ("auth.reset_ttl_secs", self.auth.reset_ttl_secs),
+        ] {
+            if value <= 0 {
+                return Err(SettingsError::Invalid(format!("{name} must be positive, got {value}")));
+            }
+        }
+        if self.views.flush_interval_ms == 0 {
+            return Err(SettingsError::Invalid("views.flush_interval_ms must be positive".to_owned()));
+        }
+        if self.upload.max_file_bytes == 0 || self.upload.max_files == 0 {
+            return Err(SettingsError::Invalid("upload limits must be positive".to_owned()));
+        }
+        if self.env == AppEnv::Production {
+            let secret = self.auth.jwt_secret.expose();
+            if secret == DEVELOPMENT_JWT_SECRET {
+                return Err(SettingsError::Unsafe(
+                    "APP__AUTH__JWT_SECRET is the development secret; set a random secret of at least 32 bytes"
+                        .to_owned(),
+                ));
+            }
+            if secret.len() < 32 {
+                return Err(SettingsError::Unsafe(format!(
+                    "APP__AUTH__JWT_SECRET is {} bytes long; it must be at least 32",
+                    secret.len()
+                )));
+            }
+            if self.database.is_sqlite() && !self.database.allow_sqlite_in_production {
+                return Err(SettingsError::Unsafe(
+                    "the database is SQLite; use PostgreSQL or MySQL, or set \
+                     APP__DATABASE__ALLOW_SQLITE_IN_PRODUCTION=true"
+                        .to_owned(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Settings::load_from(&vars, Path::new("/nonexistent-config-dir"))
+    }
+
+    #[test]
+    fn defaults_match_the_documented_values() {
+        let settings = load(&[]).unwrap();
+        assert_eq!(settings.env, AppEnv::Development);
+        assert_eq!((settings.server.host.as_str(), settings.server.port), ("127.0.0.1", 8080));
+        assert!(settings.database.is_sqlite());
+        assert_eq!(settings.amqp.url(), None);
+        assert_eq!(settings.storage.dir, PathBuf::from("data/files"));
+        assert_eq!(settings.mail.transport, MailTransport::Log);
+        assert_eq!(settings.auth.access_ttl_secs, 900);
+        assert_eq!(settings.auth.refresh_ttl_secs, 1_209_600);
+        assert_eq!(settings.auth.bcrypt_cost, 12);
+        assert_eq!(settings.rate_limit.auth_per_minute, 20);
+        assert_eq!(settings.views.flush_interval_ms, 5000);
+        assert_eq!((settings.upload.max_file_bytes, settings.upload.max_files), (10_485_760, 10));
+        assert!(settings.server.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn environment_variables_override_files() {
+        let settings = load(&[
+            ("APP__SERVER__PORT", "0"),
+            ("APP__AMQP__URL", "amqp://guest:guest@127.0.0.1:5672/%2f"),
+            ("APP__SERVER__TRUSTED_PROXIES", "10.0.0.1, 10.0.0.2"),
+            ("APP__SERVER__CORS_ORIGINS", "https://app.example.com"),
+            ("APP__AUTH__BCRYPT_COST", "4"),
+            ("APP__MAIL__TRANSPORT", "file"),
+        ])
+        .unwrap();
+        assert_eq!(settings.server.port, 0);
+        assert_eq!(settings.amqp.url(), Some("amqp://guest:guest@127.0.0.1:5672/%2f"));
+        assert_eq!(settings.server.trusted_proxies, ["10.0.0.1", "10.0.0.2"]);
+        assert_eq!(settings.server.cors_origins, ["https://app.example.com"]);
+        assert_eq!(settings.auth.bcrypt_cost, 4);
+        assert_eq!(settings.mail.transport, MailTransport::File);
+    }
+
+    #[test]
+    fn production_refuses_the_development_secret_a_short_secret_and_sqlite() {
+        let err = load(&[("APP_ENV", "production")]).unwrap_err();
+        assert!(err.to_string().contains("development secret"), "{err}");
+
+        let err = load(&[("APP_ENV", "production"), ("APP__AUTH__JWT_SECRET", "short")]).unwrap_err();
+        assert!(err.to_string().contains("at least 32"), "{err}");
+
+        let strong = "0123456789abcdef0123456789abcdef-strong";
+        let err = load(&[("APP_ENV", "production"), ("APP__AUTH__JWT_SECRET", strong)]).unwrap_err();
+        assert!(err.to_string().contains("SQLite"), "{err}");
+
+        let ok = load(&[
+            ("APP_ENV", "production"),
+            ("APP__AUTH__JWT_SECRET", strong),
+            ("APP__DATABASE__ALLOW_SQLITE_IN_PRODUCTION", "true"),
+        ]);
+        assert!(ok.is_ok());
+        let ok = load(&[
+            ("APP_ENV", "production"),
+            ("APP__AUTH__JWT_SECRET", strong),
+            ("APP__DATABASE__URL", "postgres://agora@db/agora"),
+        ]);
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn bad_values_are_reported() {
+        assert!(load(&[("APP_ENV", "staging")]).is_err());
+        assert!(load(&[("APP__SERVER__TRUSTED_PROXIES", "not-an-ip")]).is_err());
+        assert!(load(&[("APP__AUTH__BCRYPT_COST", "40")]).is_err());
+        assert!(load(&[("APP__SERVER__PORT", "http")]).is_err());
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let settings = load(&[("APP__DATABASE__URL", "postgres://u:hunter2@db/agora")]).unwrap();
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains(DEVELOPMENT_JWT_SECRET));
+    }
+}

@@ -1,0 +1,109 @@
+//! The server's life: bind, serve, run background tasks, and stop gracefully.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use agora_http::client::{ClientPolicy, normalize_origin};
+use agora_http::cursor::CursorCodec;
+use agora_http::rate_limit::RateLimiter;
+use agora_http::{AppState, HttpSettings, ServerSettings};
+use tokio::task::JoinHandle;
+
+use crate::settings::Settings;
+use crate::wiring::{DatabaseHealth, Services, StartupError, build_services, connect_database};
+
+/// How often expired tokens and sessions are purged.
+const PURGE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// A running server: its address, its services, and the tasks beside it.
+pub struct Application {
+    address: SocketAddr,
+    server: Server,
+    services: Services,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Connects, migrates (when configured), binds and starts serving.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = connect_database(&settings).await?;
+        let services = build_services(&settings, db)?;
+        Self::build_with(settings, services).await
+    }
+
+    /// Starts serving with services already built (tests inject their own).
+    pub async fn build_with(settings: Settings, services: Services) -> Result<Self, StartupError> {
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener =
+            TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?;
+        let state = AppState {
+            accounts: services.accounts.clone(),
+            cursors: CursorCodec::new(settings.auth.jwt_secret.expose().as_bytes()),
+            client: ClientPolicy {
+                trusted_proxies: settings.server.trusted_proxy_ips()?,
+                cors_origins: settings.server.cors_origins.iter().map(|o| normalize_origin(o)).collect(),
+            },
+            limiter: RateLimiter::new(settings.rate_limit.auth_per_minute),
+            health: vec![Arc::new(DatabaseHealth(services.db.clone()))],
+            settings: HttpSettings {
+                body_limit: settings.server.body_limit_bytes,
+                secure_cookies: settings.server.secure_cookies,
+            },
+        };
+        let server_settings = ServerSettings {
+            workers: settings.server.workers,
+            shutdown_timeout: Duration::from_secs(settings.server.shutdown_timeout_secs),
+        };
+        let server = agora_http::serve(state, listener, &server_settings)
+            .map_err(|e| StartupError::Other(format!("cannot start the HTTP server: {e}")))?;
+        tracing::info!(env = settings.env.as_str(), "listening on http://{address}");
+        let background = vec![spawn_purger(services.clone())];
+        Ok(Application { address, server, services, background })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// A handle that stops the server gracefully (as SIGTERM does).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM/SIGINT or [`ServerHandle::stop`], then finishes in-flight work.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        tracing::info!("server stopped; finishing background work");
+        for task in self.background {
+            task.abort();
+        }
+        self.services.db.clone().close().await.ok();
+        tracing::info!("shutdown complete");
+        result
+    }
+}
+
+fn spawn_purger(services: Services) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(PURGE_INTERVAL);
+        loop {
+            ticker.tick().await;
+            match services.accounts.purge_expired().await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "expired tokens and sessions purged"),
+                Err(err) => tracing::warn!(error = %err, "purging expired tokens failed"),
+            }
+        }
+    })
+}

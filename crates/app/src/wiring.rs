@@ -1,0 +1,115 @@
+//! Builds the adapters named by the configuration and injects them into the services.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use identity::ports::Mailer;
+use identity::service::AccountPorts;
+use identity::{AccountService, IdentityConfig};
+use kernel::{Clock, SystemClock};
+use persistence::DatabaseConnection;
+use persistence::identity::{SqlResetTokenRepository, SqlSessionRepository, SqlUserRepository};
+
+use crate::settings::{MailTransport, Settings, SettingsError, SmtpSecurity};
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error("database: {0}")]
+    Database(String),
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: String, source: std::io::Error },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Every domain service, built on the configured adapters.
+#[derive(Clone)]
+pub struct Services {
+    pub db: DatabaseConnection,
+    pub accounts: Arc<AccountService>,
+}
+
+/// Opens the database pool and, when configured, migrates it.
+pub async fn connect_database(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
+    let pool = persistence::PoolSettings {
+        max_connections: settings.database.max_connections.max(1),
+        acquire_timeout: Duration::from_secs(settings.database.acquire_timeout_secs.max(1)),
+    };
+    let db = persistence::connect(settings.database.url.expose(), &pool)
+        .await
+        .map_err(|e| StartupError::Database(format!("cannot connect: {e}")))?;
+    if settings.database.migrate_on_start {
+        use migration::MigratorTrait;
+        migration::Migrator::up(&db, None)
+            .await
+            .map_err(|e| StartupError::Database(format!("migration failed: {e}")))?;
+    }
+    Ok(db)
+}
+
+fn mailer(settings: &Settings) -> Result<Arc<dyn Mailer>, StartupError> {
+    let mail = &settings.mail;
+    Ok(match mail.transport {
+        MailTransport::Log => Arc::new(mail::LogMailer),
+        MailTransport::File => Arc::new(mail::FileMailer::new(&mail.dir, &mail.from)),
+        MailTransport::Smtp => {
+            let security = match mail.smtp_security {
+                SmtpSecurity::None => mail::SmtpSecurity::None,
+                SmtpSecurity::Starttls => mail::SmtpSecurity::StartTls,
+                SmtpSecurity::Tls => mail::SmtpSecurity::Tls,
+            };
+            let credentials = (!mail.smtp_username.is_empty())
+                .then(|| (mail.smtp_username.clone(), mail.smtp_password.expose().to_owned()));
+            Arc::new(
+                mail::SmtpMailer::new(&mail.smtp_host, mail.smtp_port, security, credentials, &mail.from)
+                    .map_err(|e| StartupError::Other(format!("mail: {e}")))?,
+            )
+        }
+    })
+}
+
+/// Builds every service on `db` and the configured adapters.
+pub fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Services, StartupError> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let auth = &settings.auth;
+    let hasher = auth::BcryptHasher::new(auth.bcrypt_cost).map_err(|e| StartupError::Other(e.to_string()))?;
+    let identity_config = IdentityConfig {
+        access_ttl: chrono::Duration::seconds(auth.access_ttl_secs),
+        refresh_ttl: chrono::Duration::seconds(auth.refresh_ttl_secs),
+        session_max_age: chrono::Duration::seconds(auth.session_max_age_secs),
+        reset_ttl: chrono::Duration::seconds(auth.reset_ttl_secs),
+        reset_link_base: Some(settings.mail.link_base.trim().to_owned()).filter(|s| !s.is_empty()),
+    };
+    let accounts = AccountService::new(
+        AccountPorts {
+            users: Arc::new(SqlUserRepository::new(db.clone())),
+            sessions: Arc::new(SqlSessionRepository::new(db.clone())),
+            resets: Arc::new(SqlResetTokenRepository::new(db.clone())),
+            hasher: Arc::new(hasher),
+            codec: Arc::new(auth::JwtCodec::new(auth.jwt_secret.expose().as_bytes())),
+            secrets: Arc::new(auth::RandomSecrets),
+            mailer: mailer(settings)?,
+            clock,
+        },
+        identity_config,
+    );
+    Ok(Services { db, accounts: Arc::new(accounts) })
+}
+
+/// Readiness of the database.
+pub struct DatabaseHealth(pub DatabaseConnection);
+
+#[async_trait]
+impl agora_http::HealthCheck for DatabaseHealth {
+    fn name(&self) -> &'static str {
+        "database"
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        persistence::ping(&self.0).await.map_err(|e| e.to_string())
+    }
+}

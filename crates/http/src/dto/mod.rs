@@ -1,0 +1,3 @@
+//! Request and response bodies of the API, with their OpenAPI schemas.
+
+pub mod accounts;

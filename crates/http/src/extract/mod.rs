@@ -1,0 +1,9 @@
+//! Request extractors that fail with problem documents: bodies, authentication, pages.
+
+pub mod auth;
+pub mod body;
+pub mod page;
+
+pub use auth::{AdminAuth, Auth};
+pub use body::{JsonBody, JsonOrForm};
+pub use page::{PageDto, PageQuery, QueryParams, page_request};

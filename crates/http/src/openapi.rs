@@ -1,0 +1,120 @@
+//! The OpenAPI document's frame (info, security schemes, tags) and the route table that
+//! tells a wrong method (405) from an unknown path (404).
+
+use utoipa::Modify;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme};
+
+/// Names of the two ways to present a token: a pasted bearer token, or Swagger UI's
+/// OAuth2 password flow against the login route.
+pub const BEARER: &str = "bearer";
+pub const OAUTH2: &str = "oauth2";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Agora API",
+        version = "1",
+        description = "Accounts, administration, boards, chat with admins and asynchronous AI jobs. \
+            Every error is an RFC 9457 `application/problem+json` document with a stable `code`."
+    ),
+    modifiers(&Security),
+    security(("bearer" = []), ("oauth2" = [])),
+    tags(
+        (name = "health", description = "Liveness, readiness and metrics"),
+        (name = "auth", description = "Signup, login, tokens and password reset"),
+        (name = "users", description = "The caller's own account"),
+    ),
+    components(schemas(crate::problem::Problem))
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+        components.add_security_scheme(
+            OAUTH2,
+            SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new("/api/v1/auth/login", Scopes::new()))])),
+        );
+    }
+}
+
+/// The paths of the document, with the methods each allows.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    routes: Vec<(Vec<Segment>, Vec<String>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    Param,
+}
+
+impl RouteTable {
+    pub fn from_openapi(api: &utoipa::openapi::OpenApi) -> Self {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| if s.starts_with('{') { Segment::Param } else { Segment::Literal(s.to_owned()) })
+                    .collect();
+                let methods = item.methods().map(|m| m.to_uppercase()).collect();
+                (segments, methods)
+            })
+            .collect();
+        RouteTable { routes }
+    }
+
+    /// The methods allowed at `path`, or `None` when no route has this path.
+    pub fn allowed(&self, path: &str) -> Option<Vec<String>> {
+        let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let mut methods: Vec<String> = self
+            .routes
+            .iter()
+            .filter(|(segments, _)| {
+                segments.len() == parts.len()
+                    && segments.iter().zip(&parts).all(|(segment, part)| match segment {
+                        Segment::Param => true,
+                        Segment::Literal(literal) => literal == part,
+                    })
+            })
+            .flat_map(|(_, methods)| methods.iter().cloned())
+            .collect();
+        if methods.is_empty() {
+            return None;
+        }
+        methods.sort();
+        methods.dedup();
+        Some(methods)
+    }
+}
+
+trait PathItemMethods {
+    fn methods(&self) -> Box<dyn Iterator<Item = &'static str> + '_>;
+}
+
+impl PathItemMethods for utoipa::openapi::PathItem {
+    fn methods(&self) -> Box<dyn Iterator<Item = &'static str> + '_> {
+        let all = [
+            ("get", self.get.is_some()),
+            ("put", self.put.is_some()),
+            ("post", self.post.is_some()),
+            ("delete", self.delete.is_some()),
+            ("patch", self.patch.is_some()),
+            ("head", self.head.is_some()),
+            ("options", self.options.is_some()),
+        ];
+        Box::new(all.into_iter().filter(|(_, present)| *present).map(|(m, _)| m))
+    }
+}

@@ -1,0 +1,54 @@
+//! Liveness, readiness and metrics.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthStatus {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(tag = "health", security(()), responses((status = 200, body = HealthStatus)))]
+#[get("/health/live")]
+pub async fn live() -> web::Json<HealthStatus> {
+    web::Json(HealthStatus { status: "ok" })
+}
+
+/// The process can serve: the database (and RabbitMQ, when configured) answer.
+#[utoipa::path(
+    tag = "health",
+    security(()),
+    responses(
+        (status = 200, body = HealthStatus),
+        (status = 503, description = "A dependency does not answer", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/health/ready")]
+pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthStatus>, ApiError> {
+    for check in &state.health {
+        if let Err(reason) = check.check().await {
+            let mut error = ApiError::unavailable(format!("{}: {reason}", check.name()));
+            error.detail = format!("The {} does not answer.", check.name());
+            return Err(error);
+        }
+    }
+    Ok(web::Json(HealthStatus { status: "ok" }))
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(
+    tag = "health",
+    security(()),
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
+)]
+#[get("/metrics")]
+pub async fn metrics() -> Result<HttpResponse, ApiError> {
+    let text = crate::metrics::render().map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text))
+}

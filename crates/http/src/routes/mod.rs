@@ -1,0 +1,5 @@
+//! Route handlers, one file per area of the API.
+
+pub mod accounts;
+pub mod fallback;
+pub mod health;

@@ -1,0 +1,44 @@
+//! What handlers share: the domain services and the HTTP layer's own settings.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use identity::AccountService;
+
+use crate::client::ClientPolicy;
+use crate::cursor::CursorCodec;
+use crate::rate_limit::RateLimiter;
+
+/// A dependency that `/health/ready` asks before answering 200.
+#[async_trait]
+pub trait HealthCheck: Send + Sync {
+    /// A short name such as `database` or `amqp`.
+    fn name(&self) -> &'static str;
+    /// `Err` with a reason when the dependency does not answer.
+    async fn check(&self) -> Result<(), String>;
+}
+
+/// Settings of the HTTP layer itself.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Largest JSON body in bytes.
+    pub body_limit: usize,
+    /// Force the `Secure` flag on cookies; otherwise it follows the request scheme.
+    pub secure_cookies: bool,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings { body_limit: crate::extract::body::DEFAULT_BODY_LIMIT, secure_cookies: false }
+    }
+}
+
+/// The state of the application, shared by every worker.
+pub struct AppState {
+    pub accounts: Arc<AccountService>,
+    pub cursors: CursorCodec,
+    pub client: ClientPolicy,
+    pub limiter: RateLimiter,
+    pub health: Vec<Arc<dyn HealthCheck>>,
+    pub settings: HttpSettings,
+}

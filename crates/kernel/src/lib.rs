@@ -1,0 +1,24 @@
+//! The shared vocabulary of every Agora domain: ids, the acting user, pagination, time,
+//! validation errors and the infrastructure failure that adapters report.
+//!
+//! It sits below the four domain crates so that they agree on these few types without
+//! depending on each other or on any framework.
+
+pub mod actor;
+pub mod clock;
+pub mod error;
+pub mod page;
+pub mod validation;
+
+pub use actor::{Actor, Role};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::InfraError;
+pub use page::{Cursor, Page, PageRequest};
+pub use validation::FieldErrors;
+
+/// Primary keys are database-generated 64-bit integers in every table.
+pub type Id = i64;
+/// A user's id.
+pub type UserId = Id;
+/// A point in time, always UTC.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;

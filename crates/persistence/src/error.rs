@@ -1,0 +1,73 @@
+//! Database errors as the domains see them: "unavailable, try again" or "internal".
+
+use std::ops::Deref;
+
+use kernel::InfraError;
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
+
+/// Classifies a database error. Connection trouble, pool exhaustion, lock timeouts and a
+/// server shutting down are `Unavailable` (the HTTP layer answers 503); the rest `Internal`.
+pub fn db_err(err: DbErr) -> InfraError {
+    if is_transient(&err) { InfraError::unavailable(&err) } else { InfraError::internal(&err) }
+}
+
+fn is_transient(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => is_transient_sqlx(e.deref()),
+        _ => false,
+    }
+}
+
+fn is_transient_sqlx(err: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match err {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::Protocol(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed => true,
+        Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            // SQLite: 5 BUSY, 6 LOCKED (and their extended codes, e.g. 517).
+            // PostgreSQL: class 08 connection exceptions, 57P01..57P03 shutdown/cannot connect,
+            // 40001 serialization failure, 40P01 deadlock.
+            // MySQL/MariaDB: 1205 lock wait timeout, 1213 deadlock, 2006/2013 server gone.
+            code == "5"
+                || code == "6"
+                || code == "517"
+                || code == "261"
+                || code.starts_with("08")
+                || code.starts_with("57P0")
+                || code == "40001"
+                || code == "40P01"
+                || code == "1205"
+                || code == "1213"
+                || code == "2006"
+                || code == "2013"
+                || code == "HY000" && db.message().contains("Lost connection")
+        }
+        _ => false,
+    }
+}
+
+/// True when the error is a unique-constraint violation.
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Escapes `%`, `_` and `\` so that user text matches literally inside a LIKE pattern
+/// (used with `ESCAPE '\'`).
+pub fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}

@@ -1,0 +1,11 @@
+//! Persistence adapter: sea-orm entities and the repositories of every domain, on SQLite,
+//! PostgreSQL and MySQL/MariaDB.
+
+pub mod db;
+pub mod entity;
+pub mod error;
+pub mod identity;
+pub mod testdb;
+
+pub use db::{PoolSettings, connect, ping};
+pub use sea_orm::DatabaseConnection;
