@@ -4,11 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use identity::ports::Mailer;
+use identity::ports::{Mailer, NoAccountEvents};
 use identity::service::AccountPorts;
 use identity::{AccountService, IdentityConfig};
-use kernel::{Clock, SystemClock};
+use kernel::{AuditLog, Clock, SystemClock};
 use persistence::DatabaseConnection;
+use persistence::audit::SqlAuditLog;
 use persistence::identity::{SqlResetTokenRepository, SqlSessionRepository, SqlUserRepository};
 
 use crate::settings::{MailTransport, Settings, SettingsError, SmtpSecurity};
@@ -31,6 +32,7 @@ pub enum StartupError {
 pub struct Services {
     pub db: DatabaseConnection,
     pub accounts: Arc<AccountService>,
+    pub audit: Arc<dyn AuditLog>,
 }
 
 /// Opens the database pool and, when configured, migrates it.
@@ -84,6 +86,7 @@ pub fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Ser
         reset_ttl: chrono::Duration::seconds(auth.reset_ttl_secs),
         reset_link_base: Some(settings.mail.link_base.trim().to_owned()).filter(|s| !s.is_empty()),
     };
+    let audit: Arc<dyn AuditLog> = Arc::new(SqlAuditLog::new(db.clone()));
     let accounts = AccountService::new(
         AccountPorts {
             users: Arc::new(SqlUserRepository::new(db.clone())),
@@ -94,10 +97,12 @@ pub fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Ser
             secrets: Arc::new(auth::RandomSecrets),
             mailer: mailer(settings)?,
             clock,
+            audit: audit.clone(),
+            events: Arc::new(NoAccountEvents),
         },
         identity_config,
     );
-    Ok(Services { db, accounts: Arc::new(accounts) })
+    Ok(Services { db, accounts: Arc::new(accounts), audit })
 }
 
 /// Readiness of the database.

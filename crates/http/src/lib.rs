@@ -95,9 +95,11 @@ pub fn build_app(
             }),
         )
         .default_service(web::to(routes::fallback::not_found_or_method))
+        // Innermost first: problem documents replace error bodies, so the headers of CORS
+        // and security are added outside them, and observation sees the final response.
+        .wrap(from_fn(middleware::problems::problems))
         .wrap(from_fn(middleware::cors::cors))
         .wrap(middleware::security::headers())
-        .wrap(from_fn(middleware::problems::problems))
         .wrap(from_fn(middleware::observe::observe))
 }
 

@@ -220,3 +220,28 @@ pub struct Mail {
 pub trait Mailer: Send + Sync {
     async fn send(&self, mail: Mail) -> Result<(), InfraError>;
 }
+
+/// Why an account stopped being usable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisabledReason {
+    Banned,
+    Deactivated,
+}
+
+/// Listeners of account changes that other parts of the system must act on at once, such
+/// as live chat sockets of a banned user.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait AccountEvents: Send + Sync {
+    /// The account was banned or deactivated. Failures are the listener's to log.
+    async fn account_disabled(&self, user_id: UserId, reason: DisabledReason);
+}
+
+/// An [`AccountEvents`] that nobody listens to.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoAccountEvents;
+
+#[async_trait]
+impl AccountEvents for NoAccountEvents {
+    async fn account_disabled(&self, _: UserId, _: DisabledReason) {}
+}

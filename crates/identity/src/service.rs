@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use kernel::{Actor, Clock, FieldErrors, Page, PageRequest, Timestamp, UserId};
+use kernel::{Actor, AuditEntry, AuditLog, Clock, FieldErrors, Page, PageRequest, Timestamp, UserId};
 
 use crate::error::IdentityError;
 use crate::ports::{
-    Mail, Mailer, PasswordHasher, RefreshRecord, ResetTokenRepository, RevokeReason, SecretGenerator, SessionFamily,
-    SessionRepository, TokenCodec, UserFilter, UserRepository, UserWriteError,
+    AccountEvents, DisabledReason, Mail, Mailer, PasswordHasher, RefreshRecord, ResetTokenRepository, RevokeReason,
+    SecretGenerator, SessionFamily, SessionRepository, TokenCodec, UserFilter, UserRepository, UserWriteError,
 };
 use crate::token::{AccessClaims, RefreshClaims, TokenError};
 use crate::user::{Email, NewUser, Password, User, UserName, UserUpdate};
@@ -80,6 +80,8 @@ pub struct AccountService {
     secrets: Arc<dyn SecretGenerator>,
     mailer: Arc<dyn Mailer>,
     clock: Arc<dyn Clock>,
+    audit: Arc<dyn AuditLog>,
+    events: Arc<dyn AccountEvents>,
     config: IdentityConfig,
 }
 
@@ -93,6 +95,8 @@ pub struct AccountPorts {
     pub secrets: Arc<dyn SecretGenerator>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
+    pub audit: Arc<dyn AuditLog>,
+    pub events: Arc<dyn AccountEvents>,
 }
 
 impl AccountService {
@@ -106,6 +110,8 @@ impl AccountService {
             secrets: ports.secrets,
             mailer: ports.mailer,
             clock: ports.clock,
+            audit: ports.audit,
+            events: ports.events,
             config,
         }
     }
@@ -121,7 +127,27 @@ impl AccountService {
 
     /// Creates an administrator. Only server-side tools call this; no route leads here.
     pub async fn create_admin(&self, input: SignupInput) -> Result<User, IdentityError> {
-        self.create_user(input, true).await
+        let admin = self.create_user(input, true).await?;
+        self.record(None, "user.create_admin", admin.id, serde_json::json!({ "name": admin.name })).await?;
+        Ok(admin)
+    }
+
+    async fn record(
+        &self,
+        by: Option<&Actor>,
+        action: &str,
+        user_id: UserId,
+        detail: serde_json::Value,
+    ) -> Result<(), IdentityError> {
+        let entry = AuditEntry {
+            actor_id: by.map(|a| a.id),
+            action: action.to_owned(),
+            target_type: "user".to_owned(),
+            target_id: Some(user_id),
+            detail,
+            create_date: self.clock.now(),
+        };
+        Ok(self.audit.record(entry).await?)
     }
 
     async fn create_user(&self, input: SignupInput, is_superuser: bool) -> Result<User, IdentityError> {
@@ -354,6 +380,7 @@ impl AccountService {
         self.users.set_active(user.id, false, now).await?;
         self.sessions.revoke_all(user.id, None, RevokeReason::Deactivated, now).await?;
         self.sessions.blacklist(&auth.claims.jti, user.id, auth.claims.expires_at, now).await?;
+        self.events.account_disabled(user.id, DisabledReason::Deactivated).await;
         Ok(())
     }
 
@@ -440,7 +467,10 @@ impl AccountService {
         self.users.set_banned(user.id, banned, now).await?;
         if banned {
             self.sessions.revoke_all(user.id, None, RevokeReason::Banned, now).await?;
+            self.events.account_disabled(user.id, DisabledReason::Banned).await;
         }
+        let action = if banned { "user.ban" } else { "user.unban" };
+        self.record(by, action, user.id, serde_json::json!({ "is_banned": banned })).await?;
         self.profile(user_id).await
     }
 
@@ -452,7 +482,10 @@ impl AccountService {
         self.users.set_active(user.id, active, now).await?;
         if !active {
             self.sessions.revoke_all(user.id, None, RevokeReason::Deactivated, now).await?;
+            self.events.account_disabled(user.id, DisabledReason::Deactivated).await;
         }
+        let action = if active { "user.activate" } else { "user.deactivate" };
+        self.record(by, action, user.id, serde_json::json!({ "is_active": active })).await?;
         self.profile(user_id).await
     }
 

@@ -5,12 +5,14 @@
 //! depending on each other or on any framework.
 
 pub mod actor;
+pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod page;
 pub mod validation;
 
 pub use actor::{Actor, Role};
+pub use audit::{AuditEntry, AuditLog, AuditRecord};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::InfraError;
 pub use page::{Cursor, Page, PageRequest};

@@ -93,7 +93,6 @@ async fn fresh_sqlite() -> Result<TestDatabase, DbErr> {
     Ok(TestDatabase { conn, url, dir: Some(dir), server: None })
 }
 
-
 async fn fresh_server_database(base_url: &str) -> Result<TestDatabase, DbErr> {
     let admin = Database::connect(server_options(base_url))
         .await

@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
+use kernel::audit::MockAuditLog;
 use kernel::{Actor, InfraError, ManualClock, Role, Timestamp};
 use mockall::predicate::{always, eq};
 
 use super::*;
 use crate::ports::{
-    AccessState, MockMailer, MockPasswordHasher, MockResetTokenRepository, MockSecretGenerator, MockSessionRepository,
-    MockTokenCodec, MockUserRepository, ResetRecord,
+    AccessState, DisabledReason, MockAccountEvents, MockMailer, MockPasswordHasher, MockResetTokenRepository,
+    MockSecretGenerator, MockSessionRepository, MockTokenCodec, MockUserRepository, ResetRecord,
 };
 use crate::user::PasswordHash;
 
@@ -65,6 +66,8 @@ struct Fixture {
     codec: MockTokenCodec,
     secrets: MockSecretGenerator,
     mailer: MockMailer,
+    audit: MockAuditLog,
+    events: MockAccountEvents,
     config: IdentityConfig,
 }
 
@@ -84,6 +87,8 @@ impl Fixture {
             codec,
             secrets,
             mailer: MockMailer::new(),
+            audit: MockAuditLog::new(),
+            events: MockAccountEvents::new(),
             config: IdentityConfig::default(),
         }
     }
@@ -99,6 +104,8 @@ impl Fixture {
                 secrets: Arc::new(self.secrets),
                 mailer: Arc::new(self.mailer),
                 clock: Arc::new(ManualClock::new(t0())),
+                audit: Arc::new(self.audit),
+                events: Arc::new(self.events),
             },
             self.config,
         )
@@ -195,6 +202,11 @@ async fn create_admin_creates_a_superuser() {
         admin.is_superuser = true;
         Ok(admin)
     });
+    fx.audit
+        .expect_record()
+        .withf(|e| e.action == "user.create_admin" && e.actor_id.is_none() && e.target_id == Some(1))
+        .times(1)
+        .returning(|_| Ok(()));
     let admin = fx.build().create_admin(signup_input("root", "root@example.com", "password1")).await.unwrap();
     assert_eq!(admin.role(), Role::Admin);
 }
@@ -489,6 +501,7 @@ async fn deactivate_needs_the_password_then_revokes_everything() {
         .times(1)
         .returning(|_, _, _, _| Ok(()));
     fx.sessions.expect_blacklist().times(1).returning(|_, _, _, _| Ok(()));
+    fx.events.expect_account_disabled().with(eq(1), eq(DisabledReason::Deactivated)).times(1).return_const(());
     let service = fx.build();
     assert!(matches!(service.deactivate(&authenticated(1, 5), "wrong").await, Err(IdentityError::WrongPassword)));
     service.deactivate(&authenticated(1, 5), "right-password").await.unwrap();
@@ -616,6 +629,13 @@ async fn a_ban_revokes_every_session_and_an_unban_revokes_nothing() {
         .with(eq(1), eq(None), eq(RevokeReason::Banned), always())
         .times(1)
         .returning(|_, _, _, _| Ok(()));
+    fx.events.expect_account_disabled().with(eq(1), eq(DisabledReason::Banned)).times(1).return_const(());
+    fx.audit
+        .expect_record()
+        .withf(|e| e.action == "user.ban" && e.actor_id == Some(9) && e.target_id == Some(1))
+        .times(1)
+        .returning(|_| Ok(()));
+    fx.audit.expect_record().withf(|e| e.action == "user.unban" && e.actor_id.is_none()).times(1).returning(|_| Ok(()));
     let service = fx.build();
     service.set_banned(Some(&admin_actor(9)), 1, true).await.unwrap();
     service.set_banned(None, 1, false).await.unwrap();

@@ -1,0 +1,7 @@
+//! The end-to-end suite: one binary, one module per area of the API.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod platform;
+mod tokens;
