@@ -42,8 +42,12 @@ pub struct TestUser {
     pub refresh_token: String,
 }
 
+/// The environment variable naming the RabbitMQ broker the suite runs on; unset means the
+/// in-process queue and chat bus.
+pub const TEST_AMQP_URL_VAR: &str = "AGORA_TEST_AMQP_URL";
+
 /// The settings every test server starts from: `APP_ENV=test`, port 0, files and mail in
-/// `dir`, and the given database.
+/// `dir`, the given database, and the broker of `AGORA_TEST_AMQP_URL` if set.
 pub fn test_settings(database_url: &str, dir: &Path) -> Settings {
     let vars: HashMap<String, String> = [("APP_ENV".to_owned(), "test".to_owned())].into();
     let config_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
@@ -55,6 +59,9 @@ pub fn test_settings(database_url: &str, dir: &Path) -> Settings {
     settings.storage.dir = dir.join("files");
     settings.mail.transport = app::settings::MailTransport::File;
     settings.mail.dir = dir.join("mail");
+    if let Ok(amqp) = std::env::var(TEST_AMQP_URL_VAR) {
+        settings.amqp.url = app::settings::Secret::new(amqp);
+    }
     settings
 }
 

@@ -1,0 +1,4 @@
+//! Boards and the rules of access to them.
+
+pub mod access;
+pub mod model;
