@@ -1,1 +1,4 @@
-//! placeholder
+//! Messaging adapters: the AI job queue and the chat bus on RabbitMQ (lapin), and their
+//! in-process twins for the embedded default.
+
+pub mod amqp;

@@ -2,6 +2,7 @@
 //! PostgreSQL and MySQL/MariaDB.
 
 pub mod audit;
+pub mod board;
 pub mod db;
 pub mod entity;
 pub mod error;

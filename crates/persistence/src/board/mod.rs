@@ -1,0 +1,5 @@
+//! Repositories of the board domain.
+
+mod directory;
+
+pub use directory::SqlBoardDirectory;
