@@ -78,7 +78,8 @@ fn mailer(settings: &Settings) -> Result<Arc<dyn Mailer>, StartupError> {
 pub fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Services, StartupError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let auth = &settings.auth;
-    let hasher = auth::BcryptHasher::new(auth.bcrypt_cost).map_err(|e| StartupError::Other(e.to_string()))?;
+    let hasher = auth::BcryptHasher::new(auth.bcrypt_cost, auth.hash_concurrency)
+        .map_err(|e| StartupError::Other(e.to_string()))?;
     let identity_config = IdentityConfig {
         access_ttl: chrono::Duration::seconds(auth.access_ttl_secs),
         refresh_ttl: chrono::Duration::seconds(auth.refresh_ttl_secs),
