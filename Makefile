@@ -11,7 +11,7 @@ INTEGRATION_ONLY := test(/^rabbitmq::/)
 DRILLS := binary(drills)
 SUITES := (package(persistence) | package(e2e) | package(admin-cli) | package(migration)) - $(DRILLS)
 
-.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench docker-check clean-test-databases nextest
+.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench docker-check fuzz clean-test-databases nextest
 
 ## Serve on the embedded default: SQLite and files under data/, in-process job queue.
 run:
@@ -69,6 +69,12 @@ XX
 drills: nextest
 	$(CARGO) build --workspace --bins --locked
 	$(CARGO) nextest run --workspace --no-fail-fast --test-threads 1 -E '$(DRILLS)'
+
+## API fuzzing: schemathesis 4 (from PyPI, into target/fuzz-venv) against a live server's
+## OpenAPI document, as a user and as an admin. FUZZ_EXAMPLES bounds the cases per operation.
+FUZZ_EXAMPLES ?= 40
+fuzz:
+	scripts/fuzz/run.sh $(FUZZ_EXAMPLES)
 
 ## Drops the databases the suites created on the servers (agora_t_*).
 clean-test-databases:
