@@ -188,6 +188,7 @@ pub struct AuthSettings {
     pub reset_ttl_secs: i64,
     pub bcrypt_cost: u32,
     pub hash_concurrency: usize,
+    pub access_cache_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -295,6 +296,12 @@ impl Settings {
             if value <= 0 {
                 return Err(SettingsError::Invalid(format!("{name} must be positive, got {value}")));
             }
+        }
+        if self.auth.access_cache_ms > 1000 {
+            return Err(SettingsError::Invalid(format!(
+                "auth.access_cache_ms must be at most 1000 (revocations must bite within a second), got {}",
+                self.auth.access_cache_ms
+            )));
         }
         if self.views.flush_interval_ms == 0 {
             return Err(SettingsError::Invalid("views.flush_interval_ms must be positive".to_owned()));
