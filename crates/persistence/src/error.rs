@@ -52,6 +52,23 @@ fn is_transient_sqlx(err: &sea_orm::sqlx::Error) -> bool {
     }
 }
 
+/// True when the transaction lost a race with another one (deadlock or serialization
+/// failure on PostgreSQL and MySQL/MariaDB): running it again may succeed.
+pub fn is_deadlock(err: &DbErr) -> bool {
+    let sqlx = match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e.deref(),
+        _ => return false,
+    };
+    match sqlx {
+        sea_orm::sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            // SQLSTATE: MySQL reports its deadlock (1213) as 40001 too.
+            matches!(code.as_str(), "40001" | "40P01")
+        }
+        _ => false,
+    }
+}
+
 /// True when the error is a unique-constraint violation.
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
