@@ -239,3 +239,39 @@ async fn adds_and_removes_single_memberships_idempotently_and_finds_unknown_user
     assert!(repo.unknown_users(vec![]).await.unwrap().is_empty());
     db.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn membership_changes_from_the_board_and_the_user_side_never_fail_when_they_race() {
+    let db = database().await;
+    let repo = Arc::new(SqlBoardRepository::new(db.conn.clone()));
+    let (alice, bob) = (user(&db, "alice").await, user(&db, "bob").await);
+    let mut boards = Vec::new();
+    for i in 0..4 {
+        boards.push(repo.create(new_board(&format!("r{i}"), BoardAccess::Restricted, vec![]), at(0)).await.unwrap().id);
+    }
+    let mut tasks = Vec::new();
+    for round in 0..4 {
+        let (r, b) = (repo.clone(), boards.clone());
+        tasks.push(tokio::spawn(async move {
+            let members = if round % 2 == 0 { vec![alice, bob] } else { vec![alice] };
+            r.update(b[round % 4], BoardChanges::default(), Some(members), at(1))
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }));
+        let (r, b) = (repo.clone(), boards.clone());
+        tasks.push(tokio::spawn(async move {
+            r.replace_restricted_memberships(alice, b[..=round].to_vec(), at(1)).await.map_err(|e| e.to_string())
+        }));
+        let (r, b) = (repo.clone(), boards.clone());
+        tasks.push(tokio::spawn(async move {
+            r.add_member(b[3 - round], bob, at(1)).await.map(|_| ()).map_err(|e| e.to_string())
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().expect("a racing membership change succeeds");
+    }
+    repo.replace_restricted_memberships(alice, vec![boards[1]], at(2)).await.unwrap();
+    assert_eq!(repo.restricted_boards_of(alice).await.unwrap(), [boards[1]]);
+    db.close().await.unwrap();
+}

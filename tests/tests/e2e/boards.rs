@@ -214,6 +214,8 @@ async fn a_hidden_board_is_404_for_users_and_listed_for_admins() {
         let response = app.get(&format!("/boards/{id}")).bearer(&user).send().await.unwrap();
         assert_problem(response, StatusCode::NOT_FOUND, "board.not_found").await;
     }
+    let response = app.get("/boards/not-a-number").bearer(&user).send().await.unwrap();
+    assert_problem(response, StatusCode::NOT_FOUND, "route.not_found").await;
     for path in ["/boards", "/users/me/boards"] {
         let listed = ids(&walk(&app, &user, path, 100).await);
         assert!(!listed.contains(&hidden) && !listed.contains(&hidden_restricted), "{path}: {listed:?}");

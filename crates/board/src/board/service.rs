@@ -215,6 +215,7 @@ impl BoardService {
         let board = self.find(id).await?;
         if self.boards.mark_deleted(id, self.clock.now()).await? {
             self.record(by, "board.delete", "board", id, json!({ "name": board.name })).await?;
+            tracing::info!(board_id = id, actor_id = by.map(|a| a.id), "board deleted");
         }
         Ok(())
     }
@@ -317,6 +318,7 @@ impl BoardService {
         if !added.is_empty() || !removed.is_empty() {
             let detail = json!({ "board_ids": ids, "added": added, "removed": removed });
             self.record(by, "user.boards.replace", "user", user_id, detail).await?;
+            tracing::info!(user_id, actor_id = by.map(|a| a.id), ?added, ?removed, "board memberships replaced");
         }
         Ok(ids)
     }

@@ -8,8 +8,8 @@ use board::{Board, BoardAccess, BoardChanges, BoardId, BoardRepository, BoardWri
 use kernel::{Cursor, InfraError, Page, PageRequest, Timestamp, UserId};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
 };
 
 use crate::board::directory::board_to_domain;
@@ -19,8 +19,8 @@ use crate::error::{db_err, is_deadlock, is_unique_violation};
 /// Rows per multi-row INSERT, well below every backend's limit of bound parameters.
 const INSERT_CHUNK: usize = 500;
 
-/// How often a membership transaction that lost a race is run again.
-const RACE_ATTEMPTS: u32 = 3;
+/// How often a membership transaction that lost a race is tried in all.
+const RACE_ATTEMPTS: u32 = 5;
 
 #[derive(Debug, Clone)]
 pub struct SqlBoardRepository {
@@ -54,6 +54,14 @@ impl From<Fail> for BoardWriteError {
     }
 }
 
+/// Membership writes set no name: their only failures are the database's.
+fn membership_failure(fail: Fail) -> InfraError {
+    match fail {
+        Fail::Db(err) => db_err(err),
+        Fail::NameTaken => InfraError::internal("a membership change reported a taken name"),
+    }
+}
+
 /// Runs `attempt` again when it lost a race with a concurrent membership change: a
 /// duplicate key on `board_member` (another transaction inserted the same pair first) or a
 /// deadlock. Each attempt is one whole transaction, so a retry starts from fresh data.
@@ -67,6 +75,8 @@ where
         match attempt().await {
             Err(Fail::Db(err)) if tries < RACE_ATTEMPTS && (is_unique_violation(&err) || is_deadlock(&err)) => {
                 tracing::debug!(error = %err, tries, "membership change lost a race; running it again");
+                // A short, growing pause lets the winner commit before the next attempt.
+                tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(tries))).await;
                 tries += 1;
             }
             other => return other,
@@ -184,6 +194,18 @@ impl SqlBoardRepository {
 
     async fn try_replace_memberships(&self, user_id: UserId, board_ids: &[BoardId], at: Timestamp) -> Result<(), Fail> {
         let txn = self.db.begin().await?;
+        // Replacements of one user's memberships queue up behind the user's row lock rather
+        // than deadlock over board_member's index ranges (MySQL's gap locks). SQLite has one
+        // writer at a time anyway, and its transaction must start with the write.
+        if txn.get_database_backend() != DbBackend::Sqlite {
+            users::Entity::find_by_id(user_id)
+                .select_only()
+                .column(users::Column::Id)
+                .lock_exclusive()
+                .into_tuple::<UserId>()
+                .one(&txn)
+                .await?;
+        }
         let mut delete = board_member::Entity::delete_many()
             .filter(board_member::Column::UserId.eq(user_id))
             .filter(board_member::Column::BoardId.in_subquery(restricted_board_ids()));
@@ -358,20 +380,21 @@ impl BoardRepository for SqlBoardRepository {
         board_ids: Vec<BoardId>,
         at: Timestamp,
     ) -> Result<(), InfraError> {
-        match retry_races(|| self.try_replace_memberships(user_id, &board_ids, at)).await {
-            Ok(()) => Ok(()),
-            Err(Fail::Db(err)) => Err(db_err(err)),
-            Err(Fail::NameTaken) => Err(InfraError::internal("a membership change cannot take a name")),
-        }
+        retry_races(|| self.try_replace_memberships(user_id, &board_ids, at)).await.map_err(membership_failure)
     }
 
     async fn add_member(&self, board_id: BoardId, user_id: UserId, at: Timestamp) -> Result<bool, InfraError> {
-        let row = board_member::ActiveModel { board_id: Set(board_id), user_id: Set(user_id), create_date: Set(at) };
-        match board_member::Entity::insert(row).exec_without_returning(&self.db).await {
-            Ok(_) => Ok(true),
-            Err(err) if is_unique_violation(&err) => Ok(false),
-            Err(err) => Err(db_err(err)),
-        }
+        let attempt = || async {
+            let row =
+                board_member::ActiveModel { board_id: Set(board_id), user_id: Set(user_id), create_date: Set(at) };
+            match board_member::Entity::insert(row).exec_without_returning(&self.db).await {
+                Ok(_) => Ok(true),
+                // Already a member, also when a concurrent add won: not a race to run again.
+                Err(err) if is_unique_violation(&err) => Ok(false),
+                Err(err) => Err(Fail::Db(err)),
+            }
+        };
+        retry_races(attempt).await.map_err(membership_failure)
     }
 
     async fn remove_member(&self, board_id: BoardId, user_id: UserId) -> Result<bool, InfraError> {
