@@ -101,6 +101,7 @@ pub async fn get_user(
     request_body = UserModerationRequest,
     responses(
         (status = 200, body = AdminUserDetailDto),
+        (status = 400, description = "`request.malformed_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`auth.admin_required`, `admin.self_moderation` (the admin's own account) or `user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`user.not_found`", body = Problem, content_type = "application/problem+json"),
@@ -127,6 +128,7 @@ pub async fn moderate_user(
     request_body = UserBoardsRequest,
     responses(
         (status = 200, body = AdminUserDetailDto),
+        (status = 400, description = "`request.malformed_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`user.not_found`", body = Problem, content_type = "application/problem+json"),
@@ -175,6 +177,7 @@ pub async fn list_boards(
     request_body = BoardCreateRequest,
     responses(
         (status = 201, body = AdminBoardDto),
+        (status = 400, description = "`request.malformed_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`board.name_taken`", body = Problem, content_type = "application/problem+json"),
@@ -199,6 +202,7 @@ pub async fn create_board(
     request_body = BoardUpdateRequest,
     responses(
         (status = 200, body = AdminBoardDto),
+        (status = 400, description = "`request.malformed_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`board.not_found`", body = Problem, content_type = "application/problem+json"),
