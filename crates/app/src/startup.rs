@@ -41,6 +41,8 @@ impl Application {
         let address = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?;
         let state = AppState {
             accounts: services.accounts.clone(),
+            boards: services.boards.clone(),
+            audit: services.audit.clone(),
             cursors: CursorCodec::new(settings.auth.jwt_secret.expose().as_bytes()),
             client: ClientPolicy {
                 trusted_proxies: settings.server.trusted_proxy_ips()?,

@@ -4,12 +4,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use board::{BoardPorts, BoardService};
 use identity::ports::{Mailer, NoAccountEvents};
 use identity::service::AccountPorts;
 use identity::{AccountService, IdentityConfig};
 use kernel::{AuditLog, Clock, SystemClock};
 use persistence::DatabaseConnection;
 use persistence::audit::SqlAuditLog;
+use persistence::board::{SqlBoardDirectory, SqlBoardRepository};
 use persistence::identity::{SqlResetTokenRepository, SqlSessionRepository, SqlUserRepository};
 
 use crate::settings::{MailTransport, Settings, SettingsError, SmtpSecurity};
@@ -33,6 +35,7 @@ pub struct Services {
     pub db: DatabaseConnection,
     pub accounts: Arc<AccountService>,
     pub audit: Arc<dyn AuditLog>,
+    pub boards: Arc<BoardService>,
 }
 
 /// Opens the database pool and, when configured, migrates it.
@@ -96,13 +99,19 @@ pub fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Ser
             codec: Arc::new(auth::JwtCodec::new(auth.jwt_secret.expose().as_bytes())),
             secrets: Arc::new(auth::RandomSecrets),
             mailer: mailer(settings)?,
-            clock,
+            clock: clock.clone(),
             audit: audit.clone(),
             events: Arc::new(NoAccountEvents),
         },
         identity_config,
     );
-    Ok(Services { db, accounts: Arc::new(accounts), audit })
+    let boards = BoardService::new(BoardPorts {
+        boards: Arc::new(SqlBoardRepository::new(db.clone())),
+        directory: Arc::new(SqlBoardDirectory::new(db.clone())),
+        audit: audit.clone(),
+        clock,
+    });
+    Ok(Services { db, accounts: Arc::new(accounts), audit, boards: Arc::new(boards) })
 }
 
 /// Readiness of the database.

@@ -17,6 +17,12 @@ pub enum BoardError {
     Closed,
     #[error("a board with this name already exists")]
     NameTaken,
+    /// An admin action asked for by someone who is not an admin.
+    #[error("administrator rights are required")]
+    AdminRequired,
+    /// A membership change names a user that does not exist.
+    #[error("user not found")]
+    UserNotFound,
     #[error(transparent)]
     Infra(#[from] InfraError),
 }

@@ -6,4 +6,7 @@ pub mod error;
 
 pub use board::access::{BoardDirectory, BoardGate};
 pub use board::model::{Board, BoardAccess, BoardId};
+pub use board::ports::{BoardRepository, BoardWriteError};
+pub use board::service::{AdminBoard, BoardPorts, BoardService, ReadableBoard};
+pub use board::values::{BoardChanges, BoardInformation, BoardInput, BoardName, BoardPatch, NewBoard};
 pub use error::BoardError;

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use board::BoardService;
 use identity::AccountService;
+use kernel::AuditLog;
 
 use crate::client::ClientPolicy;
 use crate::cursor::CursorCodec;
@@ -36,6 +38,9 @@ impl Default for HttpSettings {
 /// The state of the application, shared by every worker.
 pub struct AppState {
     pub accounts: Arc<AccountService>,
+    pub boards: Arc<BoardService>,
+    /// The audit trail, read by `GET /admin/audit`.
+    pub audit: Arc<dyn AuditLog>,
     pub cursors: CursorCodec,
     pub client: ClientPolicy,
     pub limiter: RateLimiter,

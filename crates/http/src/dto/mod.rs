@@ -1,3 +1,5 @@
 //! Request and response bodies of the API, with their OpenAPI schemas.
 
 pub mod accounts;
+pub mod admin;
+pub mod boards;

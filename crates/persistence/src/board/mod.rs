@@ -1,5 +1,7 @@
 //! Repositories of the board domain.
 
 mod directory;
+mod repository;
 
 pub use directory::SqlBoardDirectory;
+pub use repository::SqlBoardRepository;
