@@ -61,7 +61,7 @@ where
         .service(routes::health::live)
         .service(routes::health::ready)
         .service(routes::health::metrics)
-        .service(scope::scope("/api/v1").configure(routes::accounts::configure))
+        .service(scope::scope("/api/v1").configure(routes::accounts::configure).configure(routes::ai::configure))
 }
 
 /// The application with every route and middleware, ready for `HttpServer` or tests.

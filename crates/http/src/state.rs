@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use ai::AiService;
 use async_trait::async_trait;
 use identity::AccountService;
 
@@ -36,6 +37,7 @@ impl Default for HttpSettings {
 /// The state of the application, shared by every worker.
 pub struct AppState {
     pub accounts: Arc<AccountService>,
+    pub ai: Arc<AiService>,
     pub cursors: CursorCodec,
     pub client: ClientPolicy,
     pub limiter: RateLimiter,
