@@ -15,7 +15,7 @@ else
   TEST_CMD = $(CARGO) test --workspace --no-fail-fast
 endif
 
-.PHONY: run run-release worker admin migrate test test-unit test-integration lint fmt arch bench docker-check clean-test-databases
+.PHONY: run run-release worker admin migrate test test-unit test-integration lint fmt arch bench bench-ai docker-check clean-test-databases
 
 ## Serve on the embedded default: SQLite and files under data/, in-process job queue.
 run:
@@ -62,11 +62,20 @@ test-integration:
 	scripts/require-services.sh "$(PG_URL)" "$(MYSQL_URL)" "$(AMQP_URL)"
 	@echo "== PostgreSQL =="
 	AGORA_TEST_DATABASE_URL="$(PG_URL)" AGORA_TEST_AMQP_URL="$(AMQP_URL)" \
-	  $(CARGO) nextest run --workspace --no-fail-fast -E 'package(persistence) | package(e2e) | package(admin-cli) | package(migration)'
+	  $(CARGO) nextest run --workspace --no-fail-fast -E 'package(persistence) | package(e2e) | package(admin-cli) | package(migration) | package(ai-worker) | package(messaging)'
 	@echo "== MariaDB =="
 	AGORA_TEST_DATABASE_URL="$(MYSQL_URL)" AGORA_TEST_AMQP_URL="$(AMQP_URL)" \
-	  $(CARGO) nextest run --workspace --no-fail-fast -E 'package(persistence) | package(e2e) | package(admin-cli) | package(migration)'
+	  $(CARGO) nextest run --workspace --no-fail-fast -E 'package(persistence) | package(e2e) | package(admin-cli) | package(migration) | package(ai-worker) | package(messaging)'
 	$(MAKE) clean-test-databases
+
+## Benchmarks (not tests). bench-ai: inference jobs per second, submitted to completion, and
+## p50/p99 submit-to-result latency with `?wait=`: in-process, then through RabbitMQ with one
+## ai-worker process (AMQP_URL; the database is SQLite unless AGORA_TEST_DATABASE_URL is set).
+bench: bench-ai
+
+bench-ai:
+	$(CARGO) build --release --workspace --bins
+	AGORA_TEST_AMQP_URL="$(AMQP_URL)" target/release/bench-ai $(ARGS)
 
 ## Drops the databases the suites created on the servers (agora_t_*).
 clean-test-databases:

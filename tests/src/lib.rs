@@ -19,6 +19,7 @@ use tempfile::TempDir;
 
 pub mod ai;
 pub mod tcp_proxy;
+pub mod worker;
 
 /// A running server and everything a test needs to talk to it.
 pub struct TestApp {
