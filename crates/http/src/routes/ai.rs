@@ -53,6 +53,7 @@ fn accepted_at<T: serde::Serialize>(location: String, body: T) -> HttpResponse {
         (status = 200, body = PageDto<ModelDto>),
         (status = 400, description = "`pagination.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad `limit`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -77,8 +78,11 @@ pub async fn list_models(
     responses(
         (status = 202, description = "Queued for training", body = ModelDto),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`request.malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`ai.model_name_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`request.too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`request.unsupported_media_type`: not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown algorithm, dataset, target or feature; bad name or description", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`ai.queue_unavailable`: nothing was created", body = Problem, content_type = "application/problem+json"),
     )
@@ -110,6 +114,7 @@ pub async fn create_model(
     responses(
         (status = 200, body = ModelDto),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`ai.model_not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -130,8 +135,11 @@ pub async fn get_model(
     responses(
         (status = 200, body = ModelDto),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`request.malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`ai.model_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`request.too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`request.unsupported_media_type`: not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -158,7 +166,7 @@ pub async fn update_model(
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`ai.model_not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -180,7 +188,7 @@ pub async fn delete_model(
     responses(
         (status = 202, description = "Queued for training", body = ModelDto),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`ai.model_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`ai.model_busy`: already queued or training", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`ai.queue_unavailable`: the model is unchanged", body = Problem, content_type = "application/problem+json"),
@@ -207,9 +215,12 @@ pub async fn train_model(
     responses(
         (status = 202, description = "Queued", body = InferenceDto),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`request.malformed_json`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`ai.model_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`ai.model_not_ready`: not ready (or, for users, not available)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`request.unsupported_media_type`: not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not 1..1000 rows, or a row without one number per feature (the message names the expected count)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`ai.queue_unavailable`: nothing was created", body = Problem, content_type = "application/problem+json"),
     )
@@ -235,7 +246,7 @@ pub async fn create_inference(
         (status = 200, body = PageDto<InferenceDto>),
         (status = 400, description = "`pagination.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required`: a user named another user", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.admin_required`: a user named another user; `user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad `limit` or `user_id`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -265,6 +276,7 @@ pub async fn list_inferences(
     responses(
         (status = 200, body = InferenceDto),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`ai.inference_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`wait` outside 0..30", body = Problem, content_type = "application/problem+json"),
     )
@@ -287,8 +299,11 @@ pub async fn get_inference(
     responses(
         (status = 200, body = InferenceDto),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`ai.not_owner`: an admin tried to edit another user's job", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`request.malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`ai.not_owner`: an admin tried to edit another user's job; `user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`ai.inference_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`request.too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`request.unsupported_media_type`: not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -309,6 +324,7 @@ pub async fn update_inference(
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`ai.inference_not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -333,7 +349,7 @@ pub async fn delete_inference(
         (status = 201, body = DatasetDto),
         (status = 400, description = "`request.malformed_multipart`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`ai.dataset_name_taken`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`ai.dataset_too_large`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
@@ -361,7 +377,7 @@ pub async fn upload_dataset(
         (status = 200, body = PageDto<DatasetDto>),
         (status = 400, description = "`pagination.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad `limit`", body = Problem, content_type = "application/problem+json"),
     )
 )]
