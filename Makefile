@@ -13,9 +13,9 @@ endif
 INTEGRATION_ONLY := test(/^rabbitmq::/)
 # Fault drills start private PostgreSQL/RabbitMQ instances; only `make drills` runs them.
 DRILLS := binary(drills)
-SUITES := (package(persistence) | package(e2e) | package(admin-cli) | package(migration)) - $(DRILLS)
+SUITES := (package(persistence) | package(e2e) | package(admin-cli) | package(migration) | package(ai-worker) | package(messaging)) - $(DRILLS)
 
-.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench docker-check fuzz clean-test-databases nextest
+.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench bench-ai docker-check fuzz clean-test-databases nextest
 
 ## Serve on the embedded default: SQLite and files under data/, in-process job queue.
 run:
@@ -62,10 +62,11 @@ test-integration: nextest
 	scripts/require-services.sh "$(PG_URL)" "$(MYSQL_URL)" "$(AMQP_URL)"
 	@echo "== PostgreSQL =="
 	AGORA_TEST_RUN=$(TEST_RUN) AGORA_TEST_DATABASE_URL="$(PG_URL)" AGORA_TEST_AMQP_URL="$(AMQP_URL)" \
-XX
+	  $(CARGO) nextest run --workspace --no-fail-fast -E '$(SUITES)'
+	@echo "== MariaDB =="
 	AGORA_TEST_RUN=$(TEST_RUN) AGORA_TEST_DATABASE_URL="$(MYSQL_URL)" AGORA_TEST_AMQP_URL="$(AMQP_URL)" \
 	  $(CARGO) nextest run --workspace --no-fail-fast -E '$(SUITES)'
-	$(MAKE) clean-test-databases
+	$(MAKE) clean-test-databases TEST_RUN=$(TEST_RUN)
 
 ## Fault drills: real processes on private PostgreSQL and RabbitMQ instances the drills
 ## start, break and restart themselves (needs root for initdb/rabbitmq-server as their
@@ -79,6 +80,15 @@ drills: nextest
 FUZZ_EXAMPLES ?= 40
 fuzz:
 	scripts/fuzz/run.sh $(FUZZ_EXAMPLES)
+
+## Benchmarks (not tests). bench-ai: inference jobs per second, submitted to completion, and
+## p50/p99 submit-to-result latency with `?wait=`: in-process, then through RabbitMQ with one
+## ai-worker process (AMQP_URL; the database is SQLite unless AGORA_TEST_DATABASE_URL is set).
+bench: bench-ai
+
+bench-ai:
+	$(CARGO) build --release --workspace --bins
+	AGORA_TEST_AMQP_URL="$(AMQP_URL)" target/release/bench-ai $(ARGS)
 
 ## Drops the databases the suites created on the servers (agora_t_*).
 clean-test-databases:

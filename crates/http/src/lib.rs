@@ -66,7 +66,8 @@ where
             scope::scope("/api/v1")
                 .configure(routes::accounts::configure)
                 .configure(routes::admin::configure)
-                .configure(routes::boards::configure),
+                .configure(routes::boards::configure)
+                .configure(routes::ai::configure),
         )
 }
 

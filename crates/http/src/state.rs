@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use ai::AiService;
 use async_trait::async_trait;
 use board::BoardService;
 use identity::AccountService;
@@ -41,6 +42,7 @@ pub struct AppState {
     pub boards: Arc<BoardService>,
     /// The audit trail, read by `GET /admin/audit`.
     pub audit: Arc<dyn AuditLog>,
+    pub ai: Arc<AiService>,
     pub cursors: CursorCodec,
     pub client: ClientPolicy,
     pub limiter: RateLimiter,
