@@ -90,9 +90,10 @@ bench-ai:
 	$(CARGO) build --release --workspace --bins
 	AGORA_TEST_AMQP_URL="$(AMQP_URL)" target/release/bench-ai $(ARGS)
 
-## Drops the databases the suites created on the servers (agora_t_*).
+## Drops the databases this run created on the servers (agora_t_<run>_*; TEST_RUN=all for
+## every run's).
 clean-test-databases:
-	scripts/drop-test-databases.sh "$(PG_URL)" "$(MYSQL_URL)"
+	scripts/drop-test-databases.sh "$(PG_URL)" "$(MYSQL_URL)" "$(TEST_RUN)"
 
 ## Syntax-checks the container stack without a Docker engine (Debian's docker-compose v1
 ## reads and validates the compose file) and the Grafana dashboard JSON.
