@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod board;
+pub mod chat;
 pub mod db;
 pub mod entity;
 pub mod error;
