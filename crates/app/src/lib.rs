@@ -2,11 +2,12 @@
 //! the domain services and hands those to the HTTP layer. The only crate that knows every
 //! concrete type; `agora` (the server), `admin-cli` and `ai-worker` all start from here.
 
+pub mod chat_events;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
 pub mod wiring;
 
 pub use settings::Settings;
-pub use startup::Application;
+pub use startup::{Application, StopHandle};
 pub use wiring::{Services, StartupError};

@@ -8,11 +8,13 @@ use actix_web::dev::{Server, ServerHandle};
 use agora_http::client::{ClientPolicy, normalize_origin};
 use agora_http::cursor::CursorCodec;
 use agora_http::rate_limit::RateLimiter;
-use agora_http::{AppState, HttpSettings, ServerSettings};
+use agora_http::shutdown::Shutdown;
+use agora_http::socket::SocketSettings;
+use agora_http::{AppState, HealthCheck, HttpSettings, ServerSettings};
 use tokio::task::JoinHandle;
 
-use crate::settings::Settings;
-use crate::wiring::{DatabaseHealth, Services, StartupError, build_services, connect_database};
+use crate::settings::{ChatSettings, Settings};
+use crate::wiring::{AmqpHealth, DatabaseHealth, Services, StartupError, build_services, connect_database};
 
 /// How often expired tokens and sessions are purged.
 const PURGE_INTERVAL: Duration = Duration::from_secs(600);
@@ -23,13 +25,43 @@ pub struct Application {
     server: Server,
     services: Services,
     background: Vec<JoinHandle<()>>,
+    shutdown: Shutdown,
+}
+
+/// Stops a running server, from a test or a tool, the way a signal does.
+#[derive(Clone)]
+pub struct StopHandle {
+    server: ServerHandle,
+    shutdown: Shutdown,
+}
+
+impl StopHandle {
+    /// A graceful stop first closes open WebSockets (actix would otherwise wait for them
+    /// until its shutdown timeout), then lets in-flight requests finish; a forced one drops
+    /// everything at once.
+    pub async fn stop(&self, graceful: bool) {
+        if graceful {
+            self.shutdown.begin();
+        }
+        self.server.stop(graceful).await;
+    }
+}
+
+fn socket_settings(chat: &ChatSettings) -> SocketSettings {
+    SocketSettings {
+        ping_interval: Duration::from_millis(chat.ping_interval_ms),
+        pong_timeout: Duration::from_millis(chat.pong_timeout_ms),
+        send_timeout: Duration::from_millis(chat.send_timeout_ms),
+        messages_per_second: chat.messages_per_second,
+        message_burst: chat.message_burst,
+    }
 }
 
 impl Application {
     /// Connects, migrates (when configured), binds and starts serving.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let db = connect_database(&settings).await?;
-        let services = build_services(&settings, db)?;
+        let services = build_services(&settings, db).await?;
         Self::build_with(settings, services).await
     }
 
@@ -39,6 +71,11 @@ impl Application {
         let listener =
             TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
         let address = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?;
+        let mut health: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(DatabaseHealth(services.db.clone()))];
+        if let Some(amqp) = &services.amqp {
+            health.push(Arc::new(AmqpHealth(amqp.clone())));
+        }
+        let shutdown = Shutdown::new();
         let state = AppState {
             accounts: services.accounts.clone(),
             cursors: CursorCodec::new(settings.auth.jwt_secret.expose().as_bytes()),
@@ -47,11 +84,14 @@ impl Application {
                 cors_origins: settings.server.cors_origins.iter().map(|o| normalize_origin(o)).collect(),
             },
             limiter: RateLimiter::new(settings.rate_limit.auth_per_minute),
-            health: vec![Arc::new(DatabaseHealth(services.db.clone()))],
+            health,
             settings: HttpSettings {
                 body_limit: settings.server.body_limit_bytes,
                 secure_cookies: settings.server.secure_cookies,
             },
+            chat: services.chat.clone(),
+            chat_sockets: socket_settings(&settings.chat),
+            shutdown: shutdown.clone(),
         };
         let server_settings = ServerSettings {
             workers: settings.server.workers,
@@ -60,8 +100,8 @@ impl Application {
         let server = agora_http::serve(state, listener, &server_settings)
             .map_err(|e| StartupError::Other(format!("cannot start the HTTP server: {e}")))?;
         tracing::info!(env = settings.env.as_str(), "listening on http://{address}");
-        let background = vec![spawn_purger(services.clone())];
-        Ok(Application { address, server, services, background })
+        let background = vec![spawn_purger(services.clone()), spawn_ticket_purger(services.clone())];
+        Ok(Application { address, server, services, background, shutdown })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -76,9 +116,9 @@ impl Application {
         &self.services
     }
 
-    /// A handle that stops the server gracefully (as SIGTERM does).
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+    /// A handle that stops the server gracefully (as SIGTERM does) or at once.
+    pub fn handle(&self) -> StopHandle {
+        StopHandle { server: self.server.handle(), shutdown: self.shutdown.clone() }
     }
 
     /// Serves until SIGTERM/SIGINT or [`ServerHandle::stop`], then finishes in-flight work.
@@ -92,6 +132,20 @@ impl Application {
         tracing::info!("shutdown complete");
         result
     }
+}
+
+fn spawn_ticket_purger(services: Services) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(PURGE_INTERVAL);
+        loop {
+            ticker.tick().await;
+            match services.chat.purge_expired_tickets().await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "expired chat tickets purged"),
+                Err(err) => tracing::warn!(error = %err, "purging expired chat tickets failed"),
+            }
+        }
+    })
 }
 
 fn spawn_purger(services: Services) -> JoinHandle<()> {

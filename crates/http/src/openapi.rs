@@ -24,6 +24,7 @@ pub const OAUTH2: &str = "oauth2";
         (name = "health", description = "Liveness, readiness and metrics"),
         (name = "auth", description = "Signup, login, tokens and password reset"),
         (name = "users", description = "The caller's own account"),
+        (name = "chat", description = "Sessions between users and the admins, their messages, and the live WebSocket"),
     ),
     components(schemas(crate::problem::Problem))
 )]

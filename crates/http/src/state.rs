@@ -3,11 +3,14 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chat::ChatService;
 use identity::AccountService;
 
 use crate::client::ClientPolicy;
 use crate::cursor::CursorCodec;
 use crate::rate_limit::RateLimiter;
+use crate::shutdown::Shutdown;
+use crate::socket::SocketSettings;
 
 /// A dependency that `/health/ready` asks before answering 200.
 #[async_trait]
@@ -41,4 +44,9 @@ pub struct AppState {
     pub limiter: RateLimiter,
     pub health: Vec<Arc<dyn HealthCheck>>,
     pub settings: HttpSettings,
+    pub chat: Arc<ChatService>,
+    /// How chat WebSockets behave.
+    pub chat_sockets: SocketSettings,
+    /// Tells open WebSockets to close when a graceful shutdown starts.
+    pub shutdown: Shutdown,
 }

@@ -2,4 +2,5 @@
 //! a client can see is listed in one place.
 
 pub mod board;
+pub mod chat;
 pub mod identity;
