@@ -218,6 +218,8 @@ pub struct ChatSettings {
     /// Messages a socket may post per second on average (0 = no limit), and in a burst.
     pub messages_per_second: u32,
     pub message_burst: u32,
+    /// How often the accounts behind open sockets are re-checked, in milliseconds.
+    pub recheck_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -299,6 +301,7 @@ impl Settings {
             ("chat.ping_interval_ms", chat.ping_interval_ms),
             ("chat.pong_timeout_ms", chat.pong_timeout_ms),
             ("chat.send_timeout_ms", chat.send_timeout_ms),
+            ("chat.recheck_interval_ms", chat.recheck_interval_ms),
         ] {
             if value == 0 {
                 return Err(SettingsError::Invalid(format!("{name} must be positive")));

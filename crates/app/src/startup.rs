@@ -9,7 +9,7 @@ use agora_http::client::{ClientPolicy, normalize_origin};
 use agora_http::cursor::CursorCodec;
 use agora_http::rate_limit::RateLimiter;
 use agora_http::shutdown::Shutdown;
-use agora_http::socket::SocketSettings;
+use agora_http::socket::{ConnectedUsers, SocketSettings};
 use agora_http::{AppState, HealthCheck, HttpSettings, ServerSettings};
 use tokio::task::JoinHandle;
 
@@ -76,6 +76,7 @@ impl Application {
             health.push(Arc::new(AmqpHealth(amqp.clone())));
         }
         let shutdown = Shutdown::new();
+        let chat_users = Arc::new(ConnectedUsers::new());
         let state = AppState {
             accounts: services.accounts.clone(),
             cursors: CursorCodec::new(settings.auth.jwt_secret.expose().as_bytes()),
@@ -91,6 +92,7 @@ impl Application {
             },
             chat: services.chat.clone(),
             chat_sockets: socket_settings(&settings.chat),
+            chat_users: chat_users.clone(),
             shutdown: shutdown.clone(),
         };
         let server_settings = ServerSettings {
@@ -100,7 +102,12 @@ impl Application {
         let server = agora_http::serve(state, listener, &server_settings)
             .map_err(|e| StartupError::Other(format!("cannot start the HTTP server: {e}")))?;
         tracing::info!(env = settings.env.as_str(), "listening on http://{address}");
-        let background = vec![spawn_purger(services.clone()), spawn_ticket_purger(services.clone())];
+        let recheck = Duration::from_millis(settings.chat.recheck_interval_ms);
+        let background = vec![
+            spawn_purger(services.clone()),
+            spawn_ticket_purger(services.clone()),
+            spawn_disabled_sweeper(services.clone(), chat_users, recheck),
+        ];
         Ok(Application { address, server, services, background, shutdown })
     }
 
@@ -132,6 +139,23 @@ impl Application {
         tracing::info!("shutdown complete");
         result
     }
+}
+
+/// Ends the sockets of accounts disabled where this instance could not hear it.
+fn spawn_disabled_sweeper(services: Services, users: Arc<ConnectedUsers>, every: Duration) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let connected = users.snapshot();
+            match services.chat.end_sockets_of_disabled(&connected).await {
+                Ok(0) => {}
+                Ok(ended) => tracing::info!(ended, "ended the chat sockets of accounts disabled elsewhere"),
+                Err(err) => tracing::warn!(error = %err, "re-checking the accounts of chat sockets failed"),
+            }
+        }
+    })
 }
 
 fn spawn_ticket_purger(services: Services) -> JoinHandle<()> {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use kernel::{InfraError, Page, PageRequest, Timestamp, UserId};
 
-use crate::event::ChatEvent;
+use crate::event::{ChatEvent, DisabledReason};
 use crate::model::{
     ChatMessage, ChatSession, MessageContent, MessageId, MessageOrder, NewMessage, NewSession, SessionChanges,
     SessionFilter, SessionId,
@@ -82,6 +82,9 @@ pub trait ChatDirectory: Send + Sync {
     async fn least_busy_admin(&self) -> Result<Option<UserId>, InfraError>;
     /// Whether the user is a usable admin.
     async fn is_admin(&self, id: UserId) -> Result<bool, InfraError>;
+    /// Of `ids`, the accounts that are banned or deactivated now, and why (a deactivated
+    /// account reads as deactivated even if also banned). One query.
+    async fn disabled_among(&self, ids: &[UserId]) -> Result<Vec<(UserId, DisabledReason)>, InfraError>;
 }
 
 /// Storage of WebSocket tickets, by digest (never the ticket itself).

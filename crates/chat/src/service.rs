@@ -377,6 +377,20 @@ impl ChatService {
         self.announce(ChatEvent::UserDisabled { user_id, reason }).await;
     }
 
+    /// Ends the sockets of those `connected` users whose account was disabled by a process
+    /// whose events this instance cannot hear (such as `admin-cli` on the embedded default,
+    /// or a ban during a broker outage); run about every second. Returns how many.
+    pub async fn end_sockets_of_disabled(&self, connected: &[UserId]) -> Result<usize, ChatError> {
+        let mut ended = 0;
+        for chunk in connected.chunks(1000) {
+            for (user_id, reason) in self.directory.disabled_among(chunk).await? {
+                self.announce(ChatEvent::UserDisabled { user_id, reason }).await;
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
     /// Removes expired tickets; run periodically.
     pub async fn purge_expired_tickets(&self) -> Result<u64, ChatError> {
         Ok(self.tickets.purge_expired(self.clock.now()).await?)

@@ -10,7 +10,7 @@ use crate::client::ClientPolicy;
 use crate::cursor::CursorCodec;
 use crate::rate_limit::RateLimiter;
 use crate::shutdown::Shutdown;
-use crate::socket::SocketSettings;
+use crate::socket::{ConnectedUsers, SocketSettings};
 
 /// A dependency that `/health/ready` asks before answering 200.
 #[async_trait]
@@ -47,6 +47,8 @@ pub struct AppState {
     pub chat: Arc<ChatService>,
     /// How chat WebSockets behave.
     pub chat_sockets: SocketSettings,
+    /// The users with open sockets on this instance.
+    pub chat_users: Arc<ConnectedUsers>,
     /// Tells open WebSockets to close when a graceful shutdown starts.
     pub shutdown: Shutdown,
 }

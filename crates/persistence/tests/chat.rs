@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use chat::ports::{AddMessageError, ChatDirectory, ChatRepository, TicketStore};
 use chat::{
-    AssigneeFilter, MessageContent, MessageOrder, NewMessage, NewSession, SessionChanges, SessionFilter,
-    SessionInformation, SessionName,
+    AssigneeFilter, DisabledReason, MessageContent, MessageOrder, NewMessage, NewSession, SessionChanges,
+    SessionFilter, SessionInformation, SessionName,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use kernel::{Page, PageRequest};
@@ -230,6 +230,10 @@ async fn only_existing_usable_accounts_can_be_listed_and_only_usable_admins_assi
     assert!(!directory.is_admin(alice).await.unwrap());
     assert!(!directory.is_admin(gone_admin).await.unwrap());
     assert!(!directory.is_admin(9999).await.unwrap());
+    let mut disabled = directory.disabled_among(&[alice, banned, admin, gone_admin, 9999]).await.unwrap();
+    disabled.sort_by_key(|(id, _)| *id);
+    assert_eq!(disabled, [(banned, DisabledReason::Banned), (gone_admin, DisabledReason::Deactivated)]);
+    assert!(directory.disabled_among(&[]).await.unwrap().is_empty());
     db.close().await.unwrap();
 }
 

@@ -719,3 +719,25 @@ async fn a_graceful_shutdown_closes_open_sockets_with_1001_without_waiting_for_t
     // Bounded well below the 60 s the server would otherwise wait for the socket.
     tokio::time::timeout(WAIT, stopping).await.expect("the server stops without waiting for sockets").unwrap();
 }
+
+#[tokio::test]
+async fn a_ban_made_by_another_process_ends_the_socket_at_the_next_recheck() {
+    use identity::ports::UserRepository;
+
+    let app = TestApp::spawn_with(|s| s.chat.recheck_interval_ms = 100).await;
+    let alice = app.new_user().await;
+    let bob = app.new_user().await;
+    let sid = id(&app.chat_session(&alice, &[&bob]).await);
+    let mut a = app.connect(sid, &alice).await;
+    let mut b = app.connect(sid, &bob).await;
+    // What admin-cli does from its own process on the embedded default: the accounts change
+    // and no event reaches this server.
+    let users = persistence::identity::SqlUserRepository::new(app.services.db.clone());
+    users.set_banned(alice.id, true, chrono::Utc::now()).await.unwrap();
+    users.set_active(bob.id, false, chrono::Utc::now()).await.unwrap();
+    let closed = a.closed().await;
+    assert_eq!(closed.code, 1008);
+    assert!(closed.reason.contains("banned"), "{closed:?}");
+    let closed = b.closed().await;
+    assert!(closed.reason.contains("deactivated"), "{closed:?}");
+}

@@ -506,3 +506,21 @@ async fn a_disabled_account_is_announced_to_every_session() {
     service.user_disabled(11, DisabledReason::Banned).await;
     assert_eq!(*published.lock().unwrap(), [ChatEvent::UserDisabled { user_id: 11, reason: DisabledReason::Banned }]);
 }
+
+#[tokio::test]
+async fn accounts_disabled_elsewhere_are_found_among_the_connected_and_their_sockets_ended() {
+    let mut fx = Fixture::new();
+    fx.record_events();
+    fx.directory
+        .expect_disabled_among()
+        .with(eq(vec![10, 11, 12]))
+        .times(1)
+        .returning(|_| Ok(vec![(11, DisabledReason::Deactivated)]));
+    let (service, published) = fx.build();
+    assert_eq!(service.end_sockets_of_disabled(&[]).await.unwrap(), 0, "no query without sockets");
+    assert_eq!(service.end_sockets_of_disabled(&[10, 11, 12]).await.unwrap(), 1);
+    assert_eq!(
+        *published.lock().unwrap(),
+        [ChatEvent::UserDisabled { user_id: 11, reason: DisabledReason::Deactivated }]
+    );
+}

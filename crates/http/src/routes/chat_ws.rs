@@ -86,6 +86,7 @@ pub async fn connect(
     }
     let session_id = id.into_inner();
     let grant = state.chat.open_socket(&actor, session_id).await?;
+    let open = OpenSocket::new(state.chat_users.clone(), actor.id);
     let socket = ChatSocket {
         chat: state.chat.clone(),
         actor,
@@ -95,7 +96,7 @@ pub async fn connect(
         stream: stream.max_frame_size(MAX_FRAME_BYTES),
         settings: state.chat_sockets.clone(),
         shutdown: state.shutdown.clone(),
-        open: OpenSocket::new(),
+        open,
     };
     actix_web::rt::spawn(socket.run());
     Ok(response)

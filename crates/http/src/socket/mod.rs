@@ -11,13 +11,14 @@
 pub mod frames;
 pub mod rate;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use actix_ws::{CloseCode, CloseReason, Item, Message, MessageStream, ProtocolError, Session};
 use chat::ports::{ChatSubscription, Delivery};
 use chat::{ChatError, ChatEvent, ChatService, SessionId, SocketClose, SocketEffect};
-use kernel::Actor;
-use std::sync::Arc;
+use kernel::{Actor, UserId};
 
 use crate::metrics::WEBSOCKETS_OPEN;
 use crate::shutdown::Shutdown;
@@ -57,22 +58,57 @@ impl Default for SocketSettings {
     }
 }
 
-/// Counts an open socket in `agora_websocket_connections` for exactly as long as it lives,
-/// however its task ends (a forced shutdown drops it mid-flight).
+/// The users with open sockets on this instance, and how many sockets each has: whose
+/// accounts the instance re-checks, in case they were disabled where it could not hear.
+#[derive(Debug, Default)]
+pub struct ConnectedUsers(Mutex<HashMap<UserId, usize>>);
+
+impl ConnectedUsers {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The users with at least one open socket.
+    pub fn snapshot(&self) -> Vec<UserId> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).keys().copied().collect()
+    }
+
+    fn add(&self, user_id: UserId) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner).entry(user_id).or_insert(0) += 1;
+    }
+
+    fn remove(&self, user_id: UserId) {
+        let mut users = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = users.get_mut(&user_id) {
+            *count -= 1;
+            if *count == 0 {
+                users.remove(&user_id);
+            }
+        }
+    }
+}
+
+/// Counts an open socket in `agora_websocket_connections` and among the connected users
+/// for exactly as long as it lives, however its task ends (a forced shutdown drops it
+/// mid-flight).
 #[derive(Debug)]
-pub struct OpenSocket(());
+pub struct OpenSocket {
+    users: Arc<ConnectedUsers>,
+    user_id: UserId,
+}
 
 impl OpenSocket {
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
+    pub fn new(users: Arc<ConnectedUsers>, user_id: UserId) -> Self {
         WEBSOCKETS_OPEN.inc();
-        OpenSocket(())
+        users.add(user_id);
+        OpenSocket { users, user_id }
     }
 }
 
 impl Drop for OpenSocket {
     fn drop(&mut self) {
         WEBSOCKETS_OPEN.dec();
+        self.users.remove(self.user_id);
     }
 }
 
@@ -157,7 +193,6 @@ impl ChatSocket {
                 }
             };
             tokio::select! {
-                biased;
                 () = shutdown.started() => return Ending::Close(CloseCode::Away, "the server is shutting down"),
                 delivery = self.subscription.next() => {
                     if let Some(ending) = self.on_delivery(delivery).await {
@@ -349,5 +384,26 @@ async fn drain(stream: &mut MessageStream) {
         if matches!(message, Message::Close(_)) {
             break;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connected_users_count_each_socket_until_the_last_one_closes() {
+        let users = Arc::new(ConnectedUsers::new());
+        let first = OpenSocket::new(users.clone(), 7);
+        let second = OpenSocket::new(users.clone(), 7);
+        let other = OpenSocket::new(users.clone(), 8);
+        let mut now = users.snapshot();
+        now.sort();
+        assert_eq!(now, [7, 8]);
+        drop(first);
+        drop(other);
+        assert_eq!(users.snapshot(), [7]);
+        drop(second);
+        assert!(users.snapshot().is_empty());
     }
 }

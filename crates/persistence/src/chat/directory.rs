@@ -1,6 +1,7 @@
 //! Users as the chat domain sees them: who may be listed, and which admin is least busy.
 
 use async_trait::async_trait;
+use chat::DisabledReason;
 use chat::ports::ChatDirectory;
 use kernel::{InfraError, UserId};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, JoinType, Order, Query};
@@ -70,6 +71,26 @@ impl ChatDirectory for SqlChatDirectory {
             .to_owned();
         let row = self.db.query_one(&query).await.map_err(db_err)?;
         row.map(|row| row.try_get::<i64>("", "id").map_err(db_err)).transpose()
+    }
+
+    async fn disabled_among(&self, ids: &[UserId]) -> Result<Vec<(UserId, DisabledReason)>, InfraError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, bool)> = users::Entity::find()
+            .select_only()
+            .column(users::Column::Id)
+            .column(users::Column::IsActive)
+            .filter(users::Column::Id.is_in(ids.iter().copied()))
+            .filter(Condition::any().add(users::Column::IsActive.eq(false)).add(users::Column::IsBanned.eq(true)))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, active)| (id, if active { DisabledReason::Banned } else { DisabledReason::Deactivated }))
+            .collect())
     }
 
     async fn is_admin(&self, id: UserId) -> Result<bool, InfraError> {
