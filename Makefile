@@ -15,7 +15,7 @@ else
   TEST_CMD = $(CARGO) test --workspace --no-fail-fast
 endif
 
-.PHONY: run run-release worker admin migrate test test-unit test-integration lint fmt arch bench docker-check clean-test-databases
+.PHONY: run run-release worker admin migrate test test-unit test-integration lint fmt arch bench bench-chat docker-check clean-test-databases
 
 ## Serve on the embedded default: SQLite and files under data/, in-process job queue.
 run:
@@ -62,12 +62,19 @@ test-integration:
 	scripts/require-services.sh "$(PG_URL)" "$(MYSQL_URL)" "$(AMQP_URL)"
 	@echo "== PostgreSQL =="
 	AGORA_TEST_DATABASE_URL="$(PG_URL)" AGORA_TEST_AMQP_URL="$(AMQP_URL)" \
-	  $(CARGO) nextest run --workspace --no-fail-fast -E 'package(persistence) | package(e2e) | package(admin-cli) | package(migration)'
+	  $(CARGO) nextest run --workspace --no-fail-fast -E 'package(persistence) | package(e2e) | package(admin-cli) | package(migration) | package(messaging)'
 	@echo "== MariaDB =="
 	AGORA_TEST_DATABASE_URL="$(MYSQL_URL)" AGORA_TEST_AMQP_URL="$(AMQP_URL)" \
-	  $(CARGO) nextest run --workspace --no-fail-fast -E 'package(persistence) | package(e2e) | package(admin-cli) | package(migration)'
+	  $(CARGO) nextest run --workspace --no-fail-fast -E 'package(persistence) | package(e2e) | package(admin-cli) | package(migration) | package(messaging)'
 	$(MAKE) clean-test-databases
 
 ## Drops the databases the suites created on the servers (agora_t_*).
 clean-test-databases:
 	scripts/drop-test-databases.sh "$(PG_URL)" "$(MYSQL_URL)"
+
+## Chat WebSocket load on a release build (not a test): messages delivered per second,
+## p50/p99 delivery latency, and server memory per idle socket. Tune with
+## ARGS="--sessions 100 --clients 10 --rates 100,500,1000 --seconds 10".
+bench-chat:
+	$(CARGO) build --release --workspace --bins
+	target/release/chat-bench $(ARGS)

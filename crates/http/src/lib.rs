@@ -113,6 +113,9 @@ pub fn serve(state: AppState, listener: TcpListener, settings: &ServerSettings) 
     let shutdown = state.shutdown.clone();
     let state = web::Data::new(state);
     let mut server = HttpServer::new(move || build_app(state.clone()))
+        // Small writes (chat frames, short JSON answers) go out at once instead of waiting
+        // up to 40 ms for Nagle's algorithm and the peer's delayed ACK.
+        .tcp_nodelay(true)
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
         .shutdown_signal(async move {
             tokio::select! {

@@ -741,3 +741,91 @@ async fn a_ban_made_by_another_process_ends_the_socket_at_the_next_recheck() {
     let closed = b.closed().await;
     assert!(closed.reason.contains("deactivated"), "{closed:?}");
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped_and_the_room_goes_on() {
+    let app = TestApp::spawn_with(|s| {
+        s.chat.socket_queue = 16;
+        s.chat.send_timeout_ms = 300;
+        s.chat.messages_per_second = 0;
+    })
+    .await;
+    let alice = app.new_user().await;
+    let bob = app.new_user().await;
+    let sid = id(&app.chat_session(&alice, &[&bob]).await);
+    let mut fast = app.connect(sid, &alice).await;
+
+    // Bob's client takes the handshake, then never reads; a tiny receive buffer makes the
+    // server feel it soon.
+    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    tcp.set_recv_buffer_size(2048).unwrap();
+    let tcp = tcp.connect(([127, 0, 0, 1], app.port).into()).await.unwrap();
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(app.chat_ws_url(sid)).unwrap();
+    request.headers_mut().insert("authorization", format!("Bearer {}", bob.access_token).parse().unwrap());
+    let (mut slow, _) = tokio_tungstenite::client_async(request, tcp).await.unwrap();
+    let before = open_sockets(&app).await;
+    assert_eq!(before, 2);
+
+    // Kernel buffers on loopback absorb megabytes, so keep talking until the server gives
+    // up on Bob (bounded); the room must never wait for him.
+    let content = "😀".repeat(250);
+    let mut sent = 0;
+    while open_sockets(&app).await == 2 {
+        assert!(sent < 20_000, "the slow client was never dropped");
+        for n in sent..sent + 250 {
+            fast.say(&format!("{n:05}{content}")).await;
+        }
+        for n in sent..sent + 250 {
+            let frame = fast.next_of("message").await;
+            assert!(frame["content"].as_str().unwrap().starts_with(&format!("{n:05}")), "in order, none lost");
+        }
+        sent += 250;
+    }
+    wait_for_open_sockets(&app, 1).await;
+
+    let mut received = 0;
+    let drained = tokio::time::timeout(WAIT, async {
+        while let Some(Ok(message)) = futures_util::StreamExt::next(&mut slow).await {
+            if message.is_text() {
+                received += 1;
+            }
+        }
+    })
+    .await;
+    assert!(drained.is_ok(), "the slow client's connection ends");
+    assert!(received < sent, "the slow client was cut off, after {received} frames");
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_chat_route_with_its_errors() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app.client.get(app.url("/api-docs/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let routes: [(&str, &str, &[&str]); 11] = [
+        ("/api/v1/chat/sessions", "post", &["201", "401", "422"]),
+        ("/api/v1/chat/sessions", "get", &["200", "400", "401", "422"]),
+        ("/api/v1/chat/sessions/{id}", "get", &["200", "401", "403", "404"]),
+        ("/api/v1/chat/sessions/{id}", "patch", &["200", "401", "403", "404", "422"]),
+        ("/api/v1/chat/sessions/{id}", "delete", &["204", "401", "403", "404"]),
+        ("/api/v1/chat/sessions/{id}/messages", "get", &["200", "400", "401", "403", "404", "422"]),
+        ("/api/v1/chat/sessions/{id}/messages", "post", &["201", "401", "403", "404", "409", "422"]),
+        ("/api/v1/chat/messages/{id}", "patch", &["200", "401", "403", "404", "409", "422"]),
+        ("/api/v1/chat/messages/{id}", "delete", &["204", "401", "403", "404"]),
+        ("/api/v1/chat/ws-ticket", "post", &["200", "401"]),
+        ("/api/v1/chat/sessions/{id}/ws", "get", &["101", "400", "401", "403", "404", "409"]),
+    ];
+    for (path, method, statuses) in routes {
+        let operation = &doc["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} is documented");
+        assert_eq!(operation["tags"][0], "chat", "{method} {path}");
+        for status in statuses {
+            assert!(operation["responses"][status].is_object(), "{method} {path} documents {status}");
+        }
+    }
+    let after = &doc["paths"]["/api/v1/chat/sessions/{id}/messages"]["get"]["parameters"];
+    let names: Vec<&str> = after.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"after") && names.contains(&"cursor"), "{names:?}");
+    for schema in ["SessionDto", "MessageDto", "TicketResponse", "CreateSessionRequest", "UpdateSessionRequest"] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+    }
+}

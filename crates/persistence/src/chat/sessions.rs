@@ -2,6 +2,7 @@
 //! messages (`chat_message`). Deletion is soft (`is_visible = false`) for both.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chat::ports::{AddMessageError, ChatRepository};
@@ -12,8 +13,8 @@ use chat::{
 use kernel::{Cursor, InfraError, Page, PageRequest, Timestamp, UserId};
 use sea_orm::sea_query::{Expr, JoinType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, Select, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, Set, TransactionTrait,
 };
 
 use crate::entity::{chat_message, chat_session, chat_session_member as member, users};
@@ -22,11 +23,15 @@ use crate::error::db_err;
 #[derive(Debug, Clone)]
 pub struct SqlChatRepository {
     db: DatabaseConnection,
+    /// On SQLite, posts queue here instead of in SQLite's busy handler, which sleeps
+    /// (1, 2, 5 … 100 ms) between retries and so turns contention into latency spikes.
+    post_gate: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl SqlChatRepository {
     pub fn new(db: DatabaseConnection) -> Self {
-        SqlChatRepository { db }
+        let post_gate = (db.get_database_backend() == DbBackend::Sqlite).then(Arc::default);
+        SqlChatRepository { db, post_gate }
     }
 }
 
@@ -283,6 +288,10 @@ impl ChatRepository for SqlChatRepository {
     }
 
     async fn add_message(&self, message: NewMessage) -> Result<ChatMessage, AddMessageError> {
+        let _turn = match &self.post_gate {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        };
         let txn = self.db.begin().await.map_err(db_err)?;
         // Touching the session row both records the activity and locks the row, so that a
         // concurrent close waits for this message or this message sees the close.
