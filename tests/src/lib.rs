@@ -64,6 +64,8 @@ pub fn test_settings(database_url: &str, dir: &Path) -> Settings {
     if let Ok(amqp) = std::env::var(TEST_AMQP_URL_VAR) {
         settings.amqp.url = app::settings::Secret::new(amqp);
     }
+    // Test servers share one broker, and their fresh databases reuse ids: keep them apart.
+    settings.chat.bus_namespace = unique("test");
     settings
 }
 

@@ -220,6 +220,8 @@ pub struct ChatSettings {
     pub message_burst: u32,
     /// How often the accounts behind open sockets are re-checked, in milliseconds.
     pub recheck_interval_ms: u64,
+    /// Prefix of the chat bus's RabbitMQ routing keys: instances share rooms within it.
+    pub bus_namespace: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -311,6 +313,12 @@ impl Settings {
             return Err(SettingsError::Invalid(format!(
                 "chat.socket_queue must be between 1 and 65536, got {}",
                 chat.socket_queue
+            )));
+        }
+        if !messaging::chat::rabbitmq::valid_namespace(&chat.bus_namespace) {
+            return Err(SettingsError::Invalid(format!(
+                "chat.bus_namespace must be 1..64 letters, digits, '_' or '-', got {:?}",
+                chat.bus_namespace
             )));
         }
         if chat.message_burst == 0 {
@@ -410,6 +418,8 @@ mod tests {
         assert!(load(&[("APP__CHAT__SOCKET_QUEUE", "0")]).is_err());
         assert!(load(&[("APP__CHAT__TICKET_TTL_SECS", "-1")]).is_err());
         assert!(load(&[("APP__CHAT__MESSAGE_BURST", "0")]).is_err());
+        assert!(load(&[("APP__CHAT__BUS_NAMESPACE", "a.b")]).is_err());
+        assert_eq!(load(&[]).unwrap().chat.bus_namespace, "agora");
     }
 
     #[test]

@@ -96,7 +96,7 @@ async fn chat_bus(settings: &Settings, amqp: Option<&lapin::Connection>) -> Resu
     let capacity = settings.chat.socket_queue;
     Ok(match amqp {
         Some(connection) => Arc::new(
-            AmqpChatBus::start(connection, capacity)
+            AmqpChatBus::start(connection, capacity, &settings.chat.bus_namespace)
                 .await
                 .map_err(|e| StartupError::Other(format!("chat bus: {e}")))?,
         ),

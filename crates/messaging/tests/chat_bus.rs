@@ -80,23 +80,33 @@ mod rabbitmq {
             .expect("these tests need RabbitMQ: set AGORA_TEST_AMQP_URL, e.g. amqp://guest:guest@127.0.0.1:5672/%2f")
     }
 
-    /// One bus on its own connection: what one app instance has.
-    async fn instance() -> (AmqpChatBus, lapin::Connection) {
-        let connection = messaging::amqp::connect(&broker_url(), "agora-chat-bus-test").await.unwrap();
-        let bus = AmqpChatBus::start(&connection, 64).await.unwrap();
-        (bus, connection)
+    /// A namespace no other test uses, so that tests sharing the broker never cross.
+    fn namespace() -> String {
+        format!("t{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos())
     }
 
-    /// Session ids no other test run uses, so parallel runs on one broker never cross.
+    type Instance = (AmqpChatBus, lapin::Connection);
+
+    /// Two buses on their own connections: what two app instances of one deployment have.
+    async fn two_instances() -> (Instance, Instance) {
+        let namespace = namespace();
+        let mut pair = Vec::new();
+        for _ in 0..2 {
+            let connection = messaging::amqp::connect(&broker_url(), "agora-chat-bus-test").await.unwrap();
+            let bus = AmqpChatBus::start(&connection, 64, &namespace).await.unwrap();
+            pair.push((bus, connection));
+        }
+        let second = pair.pop().unwrap();
+        (pair.pop().unwrap(), second)
+    }
+
     fn session_id() -> i64 {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        i64::try_from(nanos % 1_000_000_000_000).unwrap() + 1_000_000
+        42
     }
 
     #[tokio::test]
     async fn an_event_published_on_one_instance_reaches_a_subscriber_on_another() {
-        let (a, _ca) = instance().await;
-        let (b, _cb) = instance().await;
+        let ((a, _ca), (b, _cb)) = two_instances().await;
         let session = session_id();
         let mut on_a = a.subscribe(session).await.unwrap();
         let mut on_b = b.subscribe(session).await.unwrap();
@@ -108,8 +118,7 @@ mod rabbitmq {
 
     #[tokio::test]
     async fn only_subscribed_sessions_are_routed_to_an_instance() {
-        let (a, _ca) = instance().await;
-        let (b, _cb) = instance().await;
+        let ((a, _ca), (b, _cb)) = two_instances().await;
         let (watched, other) = (session_id(), session_id() + 1);
         let mut on_a = a.subscribe(watched).await.unwrap();
         b.publish(joined(other, 1)).await.unwrap();
@@ -119,8 +128,7 @@ mod rabbitmq {
 
     #[tokio::test]
     async fn account_events_reach_every_instance_and_every_session() {
-        let (a, _ca) = instance().await;
-        let (b, _cb) = instance().await;
+        let ((a, _ca), (b, _cb)) = two_instances().await;
         let mut on_a = a.subscribe(session_id()).await.unwrap();
         let mut on_b = b.subscribe(session_id() + 7).await.unwrap();
         let ban = ChatEvent::UserDisabled { user_id: 99, reason: DisabledReason::Deactivated };
@@ -130,9 +138,26 @@ mod rabbitmq {
     }
 
     #[tokio::test]
+    async fn deployments_in_other_namespaces_never_hear_each_other() {
+        let ((a, _ca), _) = two_instances().await;
+        let ((other, _co), _) = two_instances().await;
+        let mut on_a = a.subscribe(session_id()).await.unwrap();
+        let mut on_other = other.subscribe(session_id()).await.unwrap();
+        other.publish(joined(session_id(), 1)).await.unwrap();
+        a.publish(joined(session_id(), 2)).await.unwrap();
+        assert_eq!(next_event(&mut on_other).await, joined(session_id(), 1));
+        assert_eq!(next_event(&mut on_a).await, joined(session_id(), 2), "the other namespace's event never came");
+    }
+
+    #[tokio::test]
+    async fn a_bus_refuses_a_namespace_that_is_not_one_routing_key_word() {
+        let connection = messaging::amqp::connect(&broker_url(), "agora-chat-bus-test").await.unwrap();
+        assert!(AmqpChatBus::start(&connection, 8, "a.b").await.is_err());
+    }
+
+    #[tokio::test]
     async fn resubscribing_after_the_last_subscriber_left_binds_again() {
-        let (a, _ca) = instance().await;
-        let (b, _cb) = instance().await;
+        let ((a, _ca), (b, _cb)) = two_instances().await;
         let session = session_id();
         for round in 0..3 {
             let mut first = a.subscribe(session).await.unwrap();

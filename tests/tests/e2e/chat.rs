@@ -745,8 +745,8 @@ async fn a_ban_made_by_another_process_ends_the_socket_at_the_next_recheck() {
 #[tokio::test]
 async fn a_client_that_stops_reading_is_dropped_and_the_room_goes_on() {
     let app = TestApp::spawn_with(|s| {
-        s.chat.socket_queue = 16;
-        s.chat.send_timeout_ms = 300;
+        s.chat.socket_queue = 64;
+        s.chat.send_timeout_ms = 1000;
         s.chat.messages_per_second = 0;
     })
     .await;

@@ -192,7 +192,10 @@ impl ChatSocket {
                     None => std::future::pending().await,
                 }
             };
+            // Outgoing events first: a socket that posts a burst then never falls behind on
+            // its own echoes, and nothing waits on the client's frames but the client.
             tokio::select! {
+                biased;
                 () = shutdown.started() => return Ending::Close(CloseCode::Away, "the server is shutting down"),
                 delivery = self.subscription.next() => {
                     if let Some(ending) = self.on_delivery(delivery).await {

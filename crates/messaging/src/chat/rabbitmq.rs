@@ -1,8 +1,10 @@
 //! The chat bus across instances: a RabbitMQ topic exchange keyed by session id.
 //!
 //! Each instance declares one exclusive, auto-delete queue and binds it to
-//! `session.<id>` for exactly the sessions that have sockets on this instance (and to
-//! `user.*` for account events, which concern every session). Events are published to the
+//! `<namespace>.session.<id>` for exactly the sessions that have sockets on this instance
+//! (and to `<namespace>.user.*` for account events, which concern every session). The
+//! namespace keeps deployments (or test runs) that share one broker apart: their session
+//! ids collide. Events are published to the
 //! exchange, never handed to the local hub directly, so the publishing instance receives
 //! its own events through its queue like every other: one path, one order.
 //!
@@ -34,13 +36,23 @@ fn unavailable(err: lapin::Error) -> InfraError {
     InfraError::unavailable(format!("RabbitMQ: {err}"))
 }
 
-/// The routing key of an event: `session.<id>`, or `user.<id>` for account events.
-pub fn routing_key(event: &ChatEvent) -> String {
+/// The routing key of an event: `<namespace>.session.<id>`, or `<namespace>.user.<id>` for
+/// account events.
+pub fn routing_key(namespace: &str, event: &ChatEvent) -> String {
     match (event.session_id(), event) {
-        (Some(id), _) => format!("session.{id}"),
-        (None, ChatEvent::UserDisabled { user_id, .. }) => format!("user.{user_id}"),
-        (None, _) => "user.all".to_owned(),
+        (Some(id), _) => session_key(namespace, id),
+        (None, ChatEvent::UserDisabled { user_id, .. }) => format!("{namespace}.user.{user_id}"),
+        (None, _) => format!("{namespace}.user.all"),
     }
+}
+
+fn session_key(namespace: &str, session_id: SessionId) -> String {
+    format!("{namespace}.session.{session_id}")
+}
+
+/// Whether `namespace` can prefix routing keys: 1..64 letters, digits, `_` or `-`.
+pub fn valid_namespace(namespace: &str) -> bool {
+    (1..=64).contains(&namespace.len()) && namespace.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 enum BindCommand {
@@ -57,6 +69,7 @@ pub struct AmqpChatBus {
     channel: Channel,
     binder: mpsc::UnboundedSender<BindCommand>,
     queue: String,
+    namespace: String,
 }
 
 impl std::fmt::Debug for BindCommand {
@@ -70,8 +83,14 @@ impl std::fmt::Debug for BindCommand {
 
 impl AmqpChatBus {
     /// Declares the exchange and this instance's queue on `connection` and starts
-    /// consuming. Must run inside a tokio runtime, which hosts the consumer and the binder.
-    pub async fn start(connection: &Connection, capacity: usize) -> Result<Self, InfraError> {
+    /// consuming. Instances share rooms when they share `namespace`. Must run inside a
+    /// tokio runtime, which hosts the consumer and the binder.
+    pub async fn start(connection: &Connection, capacity: usize, namespace: &str) -> Result<Self, InfraError> {
+        if !valid_namespace(namespace) {
+            return Err(InfraError::internal(format!(
+                "chat bus namespace {namespace:?}: use 1..64 letters, digits, '_' or '-'"
+            )));
+        }
         let hub = Hub::new(capacity);
         let channel = connection.create_channel().await.map_err(unavailable)?;
         channel
@@ -96,7 +115,7 @@ impl AmqpChatBus {
             .queue_bind(
                 queue.as_str().into(),
                 EXCHANGE.into(),
-                "user.*".into(),
+                format!("{namespace}.user.*").into(),
                 QueueBindOptions::default(),
                 FieldTable::default(),
             )
@@ -114,9 +133,9 @@ impl AmqpChatBus {
             .map_err(unavailable)?;
         tokio::spawn(consume(consumer, consumer_channel, hub.clone()));
         let (binder, commands) = mpsc::unbounded_channel();
-        tokio::spawn(bind_sessions(channel.clone(), queue.clone(), commands));
-        tracing::info!(queue = %queue, "chat bus on RabbitMQ");
-        Ok(AmqpChatBus { hub, channel, binder, queue })
+        tokio::spawn(bind_sessions(channel.clone(), queue.clone(), namespace.to_owned(), commands));
+        tracing::info!(queue = %queue, namespace, "chat bus on RabbitMQ");
+        Ok(AmqpChatBus { hub, channel, binder, queue, namespace: namespace.to_owned() })
     }
 
     /// The name of this instance's queue.
@@ -156,7 +175,12 @@ async fn consume(mut consumer: Consumer, channel: Channel, hub: Arc<Hub>) {
 
 /// Keeps this instance's queue bound to exactly the sessions with local subscribers. One
 /// task applies the commands in order, so a bind and an unbind of one session never race.
-async fn bind_sessions(channel: Channel, queue: String, mut commands: mpsc::UnboundedReceiver<BindCommand>) {
+async fn bind_sessions(
+    channel: Channel,
+    queue: String,
+    namespace: String,
+    mut commands: mpsc::UnboundedReceiver<BindCommand>,
+) {
     let mut subscribers: HashMap<SessionId, usize> = HashMap::new();
     while let Some(command) = commands.recv().await {
         match command {
@@ -167,7 +191,7 @@ async fn bind_sessions(channel: Channel, queue: String, mut commands: mpsc::Unbo
                         .queue_bind(
                             queue.as_str().into(),
                             EXCHANGE.into(),
-                            format!("session.{session_id}").into(),
+                            session_key(&namespace, session_id).into(),
                             QueueBindOptions::default(),
                             FieldTable::default(),
                         )
@@ -182,15 +206,23 @@ async fn bind_sessions(channel: Channel, queue: String, mut commands: mpsc::Unbo
                 }
                 // A subscriber that gave up waiting never releases: release for it.
                 if reply.send(result).is_err() && bound {
-                    release(&channel, &queue, &mut subscribers, session_id).await;
+                    release(&channel, &queue, &namespace, &mut subscribers, session_id).await;
                 }
             }
-            BindCommand::Release(session_id) => release(&channel, &queue, &mut subscribers, session_id).await,
+            BindCommand::Release(session_id) => {
+                release(&channel, &queue, &namespace, &mut subscribers, session_id).await;
+            }
         }
     }
 }
 
-async fn release(channel: &Channel, queue: &str, subscribers: &mut HashMap<SessionId, usize>, session_id: SessionId) {
+async fn release(
+    channel: &Channel,
+    queue: &str,
+    namespace: &str,
+    subscribers: &mut HashMap<SessionId, usize>,
+    session_id: SessionId,
+) {
     let Some(count) = subscribers.get_mut(&session_id) else {
         return;
     };
@@ -200,7 +232,7 @@ async fn release(channel: &Channel, queue: &str, subscribers: &mut HashMap<Sessi
     }
     subscribers.remove(&session_id);
     let unbound = channel
-        .queue_unbind(queue.into(), EXCHANGE.into(), format!("session.{session_id}").into(), FieldTable::default())
+        .queue_unbind(queue.into(), EXCHANGE.into(), session_key(namespace, session_id).into(), FieldTable::default())
         .await;
     if let Err(err) = unbound {
         tracing::warn!(error = %err, session_id, "could not unbind a chat session; its events keep arriving here");
@@ -214,7 +246,7 @@ impl ChatBus for AmqpChatBus {
         self.channel
             .basic_publish(
                 EXCHANGE.into(),
-                routing_key(&event).into(),
+                routing_key(&self.namespace, &event).into(),
                 BasicPublishOptions::default(),
                 &payload,
                 BasicProperties::default().with_content_type("application/json".into()),
@@ -264,9 +296,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn events_are_keyed_by_session_and_account_events_by_user() {
-        assert_eq!(routing_key(&ChatEvent::SessionClosed { session_id: 42 }), "session.42");
+    fn events_are_keyed_by_namespace_and_session_and_account_events_by_user() {
+        assert_eq!(routing_key("agora", &ChatEvent::SessionClosed { session_id: 42 }), "agora.session.42");
         let ban = ChatEvent::UserDisabled { user_id: 7, reason: DisabledReason::Banned };
-        assert_eq!(routing_key(&ban), "user.7");
+        assert_eq!(routing_key("blue", &ban), "blue.user.7");
+    }
+
+    #[test]
+    fn namespaces_are_single_routing_key_words() {
+        for good in ["agora", "agora-prod", "t_0123abc"] {
+            assert!(valid_namespace(good), "{good}");
+        }
+        for bad in ["", "a.b", "a*", "#", "a b", &"x".repeat(65)] {
+            assert!(!valid_namespace(bad), "{bad}");
+        }
     }
 }
