@@ -62,6 +62,15 @@ enum BindCommand {
     Release(SessionId),
 }
 
+impl std::fmt::Debug for BindCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BindCommand::Acquire(id, _) => write!(f, "Acquire({id})"),
+            BindCommand::Release(id) => write!(f, "Release({id})"),
+        }
+    }
+}
+
 /// The RabbitMQ chat bus of one instance.
 #[derive(Debug, Clone)]
 pub struct AmqpChatBus {
@@ -70,15 +79,6 @@ pub struct AmqpChatBus {
     binder: mpsc::UnboundedSender<BindCommand>,
     queue: String,
     namespace: String,
-}
-
-impl std::fmt::Debug for BindCommand {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BindCommand::Acquire(id, _) => write!(f, "Acquire({id})"),
-            BindCommand::Release(id) => write!(f, "Release({id})"),
-        }
-    }
 }
 
 impl AmqpChatBus {
