@@ -54,6 +54,9 @@ struct Args {
     /// Database URL for the server; default a fresh SQLite file.
     #[arg(long)]
     database_url: Option<String>,
+    /// RabbitMQ URL for the chat bus; default the in-process bus.
+    #[arg(long, default_value = "")]
+    amqp_url: String,
 }
 
 /// The server under test.
@@ -81,7 +84,8 @@ impl Server {
             .env("APP__RATE_LIMIT__AUTH_PER_MINUTE", "0")
             .env("APP__CHAT__MESSAGES_PER_SECOND", "0")
             .env("APP__LOG__LEVEL", "warn")
-            .env("APP__AMQP__URL", "")
+            .env("APP__AMQP__URL", &args.amqp_url)
+            .env("APP__CHAT__BUS_NAMESPACE", format!("bench{}", std::process::id()))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -214,8 +218,10 @@ async fn main() -> Result<(), Failure> {
     let server = Server::start(&args).await?;
     let http = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
     let total = args.sessions * args.clients;
+    let bus = if args.amqp_url.is_empty() { "in-process bus" } else { "RabbitMQ bus" };
+    let database = if args.database_url.is_some() { "the given database" } else { "SQLite" };
     println!(
-        "chat-bench: {} sessions × {} clients = {total} sockets, server {}",
+        "chat-bench: {} sessions × {} clients = {total} sockets, server {} on {database}, {bus}",
         args.sessions, args.clients, server.base
     );
 
