@@ -5,15 +5,20 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use board::{BoardPorts, BoardService};
-use identity::ports::{Mailer, NoAccountEvents};
+use chat::ports::ChatBus;
+use chat::{ChatConfig, ChatPorts, ChatService};
+use identity::ports::Mailer;
 use identity::service::AccountPorts;
 use identity::{AccountService, IdentityConfig};
 use kernel::{AuditLog, Clock, SystemClock};
+use messaging::chat::{AmqpChatBus, InProcessChatBus};
 use persistence::DatabaseConnection;
 use persistence::audit::SqlAuditLog;
 use persistence::board::{SqlBoardDirectory, SqlBoardRepository};
+use persistence::chat::{SqlChatDirectory, SqlChatRepository, SqlTicketStore};
 use persistence::identity::{SqlResetTokenRepository, SqlSessionRepository, SqlUserRepository};
 
+use crate::chat_events::ChatAccountEvents;
 use crate::settings::{MailTransport, Settings, SettingsError, SmtpSecurity};
 
 /// Why the application could not start.
@@ -36,6 +41,9 @@ pub struct Services {
     pub accounts: Arc<AccountService>,
     pub audit: Arc<dyn AuditLog>,
     pub boards: Arc<BoardService>,
+    pub chat: Arc<ChatService>,
+    /// The RabbitMQ connection of this process, when `APP__AMQP__URL` is set.
+    pub amqp: Option<Arc<lapin::Connection>>,
 }
 
 /// Opens the database pool and, when configured, migrates it.
@@ -75,9 +83,57 @@ fn mailer(settings: &Settings) -> Result<Arc<dyn Mailer>, StartupError> {
     })
 }
 
-/// Builds every service on `db` and the configured adapters.
-pub fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Services, StartupError> {
+/// Connects to RabbitMQ when `APP__AMQP__URL` is set: one recovering connection per process.
+pub async fn connect_amqp(settings: &Settings) -> Result<Option<Arc<lapin::Connection>>, StartupError> {
+    let Some(url) = settings.amqp.url() else {
+        return Ok(None);
+    };
+    let connection = messaging::amqp::connect(url, "agora").await.map_err(|e| StartupError::Other(e.to_string()))?;
+    Ok(Some(Arc::new(connection)))
+}
+
+/// The chat bus: RabbitMQ when connected (instances share rooms), else in-process.
+async fn chat_bus(settings: &Settings, amqp: Option<&lapin::Connection>) -> Result<Arc<dyn ChatBus>, StartupError> {
+    let capacity = settings.chat.socket_queue;
+    Ok(match amqp {
+        Some(connection) => Arc::new(
+            AmqpChatBus::start(connection, capacity, &settings.chat.bus_namespace)
+                .await
+                .map_err(|e| StartupError::Other(format!("chat bus: {e}")))?,
+        ),
+        None => Arc::new(InProcessChatBus::new(capacity)),
+    })
+}
+
+fn chat_service(
+    settings: &Settings,
+    db: &DatabaseConnection,
+    bus: Arc<dyn ChatBus>,
+    clock: Arc<dyn Clock>,
+) -> ChatService {
+    ChatService::new(
+        ChatPorts {
+            repository: Arc::new(SqlChatRepository::new(db.clone())),
+            directory: Arc::new(SqlChatDirectory::new(db.clone())),
+            tickets: Arc::new(SqlTicketStore::new(db.clone())),
+            secrets: Arc::new(auth::RandomSecrets),
+            bus,
+            clock,
+        },
+        ChatConfig {
+            ticket_ttl: chrono::Duration::seconds(settings.chat.ticket_ttl_secs),
+            max_members: settings.chat.max_members,
+        },
+    )
+}
+
+/// Builds every service on `db` and the configured adapters (connecting to RabbitMQ when
+/// configured).
+pub async fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Services, StartupError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let amqp = connect_amqp(settings).await?;
+    let bus = chat_bus(settings, amqp.as_deref()).await?;
+    let chat = Arc::new(chat_service(settings, &db, bus, clock.clone()));
     let auth = &settings.auth;
     let hasher = auth::BcryptHasher::new(auth.bcrypt_cost, auth.hash_concurrency)
         .map_err(|e| StartupError::Other(e.to_string()))?;
@@ -101,7 +157,7 @@ pub fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Ser
             mailer: mailer(settings)?,
             clock: clock.clone(),
             audit: audit.clone(),
-            events: Arc::new(NoAccountEvents),
+            events: Arc::new(ChatAccountEvents(chat.clone())),
         },
         identity_config,
     );
@@ -111,23 +167,11 @@ pub fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Ser
         audit: audit.clone(),
         clock,
     });
-    Ok(Services { db, accounts: Arc::new(accounts), audit, boards: Arc::new(boards) })
+    Ok(Services { db, accounts: Arc::new(accounts), audit, boards: Arc::new(boards), chat, amqp })
 }
 
-/// Connects to RabbitMQ when `APP__AMQP__URL` is set: the one connection of this process,
-/// recovered by lapin after a broker restart.
-pub async fn connect_amqp(settings: &Settings) -> Result<Option<Arc<messaging::amqp::Connection>>, StartupError> {
-    let Some(url) = settings.amqp.url() else {
-        return Ok(None);
-    };
-    let connection = messaging::amqp::connect(url, "agora")
-        .await
-        .map_err(|e| StartupError::Other(format!("cannot connect to RabbitMQ (APP__AMQP__URL): {e}")))?;
-    Ok(Some(Arc::new(connection)))
-}
-
-/// Readiness of RabbitMQ.
-pub struct AmqpHealth(pub Arc<messaging::amqp::Connection>);
+/// Readiness of the RabbitMQ connection.
+pub struct AmqpHealth(pub Arc<lapin::Connection>);
 
 #[async_trait]
 impl agora_http::HealthCheck for AmqpHealth {

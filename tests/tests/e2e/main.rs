@@ -6,5 +6,7 @@ mod accounts;
 mod admin;
 mod ai;
 mod boards;
+mod chat;
 mod platform;
+mod rabbitmq;
 mod tokens;

@@ -4,5 +4,7 @@ pub mod accounts;
 pub mod admin;
 pub mod ai;
 pub mod boards;
+pub mod chat;
+pub mod chat_ws;
 pub mod fallback;
 pub mod health;
