@@ -5,6 +5,7 @@
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod views;
 pub mod wiring;
 
 pub use settings::Settings;

@@ -12,6 +12,7 @@ use agora_http::{AppState, HttpSettings, ServerSettings};
 use tokio::task::JoinHandle;
 
 use crate::settings::Settings;
+use crate::views::ViewFlusher;
 use crate::wiring::{DatabaseHealth, Services, StartupError, build_services, connect_database};
 
 /// How often expired tokens and sessions are purged.
@@ -23,6 +24,7 @@ pub struct Application {
     server: Server,
     services: Services,
     background: Vec<JoinHandle<()>>,
+    view_flusher: ViewFlusher,
 }
 
 impl Application {
@@ -41,6 +43,9 @@ impl Application {
         let address = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?;
         let state = AppState {
             accounts: services.accounts.clone(),
+            posts: services.posts.clone(),
+            comments: services.comments.clone(),
+            attachments: services.attachments.clone(),
             cursors: CursorCodec::new(settings.auth.jwt_secret.expose().as_bytes()),
             client: ClientPolicy {
                 trusted_proxies: settings.server.trusted_proxy_ips()?,
@@ -61,7 +66,9 @@ impl Application {
             .map_err(|e| StartupError::Other(format!("cannot start the HTTP server: {e}")))?;
         tracing::info!(env = settings.env.as_str(), "listening on http://{address}");
         let background = vec![spawn_purger(services.clone())];
-        Ok(Application { address, server, services, background })
+        let view_flusher =
+            ViewFlusher::spawn(services.views.clone(), Duration::from_millis(settings.views.flush_interval_ms.max(1)));
+        Ok(Application { address, server, services, background, view_flusher })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -88,6 +95,8 @@ impl Application {
         for task in self.background {
             task.abort();
         }
+        // No request runs any more: the views counted so far are all there is to write.
+        self.view_flusher.stop().await;
         self.services.db.clone().close().await.ok();
         tracing::info!("shutdown complete");
         result

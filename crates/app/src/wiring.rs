@@ -4,12 +4,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use board::{AttachmentPorts, AttachmentService, BoardGate, CommentService, PostService, UploadLimits, ViewCounter};
 use identity::ports::{Mailer, NoAccountEvents};
 use identity::service::AccountPorts;
 use identity::{AccountService, IdentityConfig};
 use kernel::{AuditLog, Clock, SystemClock};
 use persistence::DatabaseConnection;
 use persistence::audit::SqlAuditLog;
+use persistence::board::{
+    SqlAttachmentRepository, SqlBoardDirectory, SqlCommentRepository, SqlPostRepository, SqlViewSink,
+};
+use persistence::files::LocalFileStore;
 use persistence::identity::{SqlResetTokenRepository, SqlSessionRepository, SqlUserRepository};
 
 use crate::settings::{MailTransport, Settings, SettingsError, SmtpSecurity};
@@ -33,6 +38,11 @@ pub struct Services {
     pub db: DatabaseConnection,
     pub accounts: Arc<AccountService>,
     pub audit: Arc<dyn AuditLog>,
+    pub posts: Arc<PostService>,
+    pub comments: Arc<CommentService>,
+    pub attachments: Arc<AttachmentService>,
+    /// Post views not yet written; the server flushes it on a timer and at shutdown.
+    pub views: Arc<ViewCounter>,
 }
 
 /// Opens the database pool and, when configured, migrates it.
@@ -96,13 +106,61 @@ pub fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Ser
             codec: Arc::new(auth::JwtCodec::new(auth.jwt_secret.expose().as_bytes())),
             secrets: Arc::new(auth::RandomSecrets),
             mailer: mailer(settings)?,
-            clock,
+            clock: clock.clone(),
             audit: audit.clone(),
             events: Arc::new(NoAccountEvents),
         },
         identity_config,
     );
-    Ok(Services { db, accounts: Arc::new(accounts), audit })
+    let board_services = build_board_services(settings, &db, clock)?;
+    Ok(Services {
+        db,
+        accounts: Arc::new(accounts),
+        audit,
+        posts: board_services.posts,
+        comments: board_services.comments,
+        attachments: board_services.attachments,
+        views: board_services.views,
+    })
+}
+
+/// The post, comment and attachment services and the view buffer they share.
+struct BoardServices {
+    posts: Arc<PostService>,
+    comments: Arc<CommentService>,
+    attachments: Arc<AttachmentService>,
+    views: Arc<ViewCounter>,
+}
+
+fn build_board_services(
+    settings: &Settings,
+    db: &DatabaseConnection,
+    clock: Arc<dyn Clock>,
+) -> Result<BoardServices, StartupError> {
+    let gate = BoardGate::new(Arc::new(SqlBoardDirectory::new(db.clone())));
+    let posts = Arc::new(SqlPostRepository::new(db.clone()));
+    let comments = Arc::new(SqlCommentRepository::new(db.clone()));
+    let views = Arc::new(ViewCounter::new(Arc::new(SqlViewSink::new(db.clone()))));
+    let files = LocalFileStore::new(&settings.storage.dir)
+        .map_err(|e| StartupError::Other(format!("storage: cannot create {}: {e}", settings.storage.dir.display())))?;
+    let limits = UploadLimits { max_file_bytes: settings.upload.max_file_bytes, max_files: settings.upload.max_files };
+    let attachments = AttachmentService::new(
+        AttachmentPorts {
+            attachments: Arc::new(SqlAttachmentRepository::new(db.clone())),
+            posts: posts.clone(),
+            comments: comments.clone(),
+            files: Arc::new(files),
+            clock: clock.clone(),
+        },
+        gate.clone(),
+        limits,
+    );
+    Ok(BoardServices {
+        posts: Arc::new(PostService::new(posts.clone(), gate.clone(), views.clone(), clock.clone())),
+        comments: Arc::new(CommentService::new(comments, posts, gate, clock)),
+        attachments: Arc::new(attachments),
+        views,
+    })
 }
 
 /// Readiness of the database.

@@ -61,7 +61,13 @@ where
         .service(routes::health::live)
         .service(routes::health::ready)
         .service(routes::health::metrics)
-        .service(scope::scope("/api/v1").configure(routes::accounts::configure))
+        .service(
+            scope::scope("/api/v1")
+                .configure(routes::accounts::configure)
+                .configure(routes::posts::configure)
+                .configure(routes::comments::configure)
+                .configure(routes::attachments::configure),
+        )
 }
 
 /// The application with every route and middleware, ready for `HttpServer` or tests.

@@ -24,6 +24,9 @@ pub const OAUTH2: &str = "oauth2";
         (name = "health", description = "Liveness, readiness and metrics"),
         (name = "auth", description = "Signup, login, tokens and password reset"),
         (name = "users", description = "The caller's own account"),
+        (name = "posts", description = "Posts on boards, their likes and views"),
+        (name = "comments", description = "Comments on posts"),
+        (name = "attachments", description = "Files attached to posts and comments"),
     ),
     components(schemas(crate::problem::Problem))
 )]

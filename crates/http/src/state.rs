@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use board::{AttachmentService, CommentService, PostService};
 use identity::AccountService;
 
 use crate::client::ClientPolicy;
@@ -36,6 +37,9 @@ impl Default for HttpSettings {
 /// The state of the application, shared by every worker.
 pub struct AppState {
     pub accounts: Arc<AccountService>,
+    pub posts: Arc<PostService>,
+    pub comments: Arc<CommentService>,
+    pub attachments: Arc<AttachmentService>,
     pub cursors: CursorCodec,
     pub client: ClientPolicy,
     pub limiter: RateLimiter,

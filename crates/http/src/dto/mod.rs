@@ -1,3 +1,4 @@
 //! Request and response bodies of the API, with their OpenAPI schemas.
 
 pub mod accounts;
+pub mod posts;

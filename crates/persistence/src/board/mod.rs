@@ -1,5 +1,14 @@
 //! Repositories of the board domain.
 
+mod attachments;
+mod comments;
 mod directory;
+mod posts;
+mod rows;
+mod views;
 
+pub use attachments::SqlAttachmentRepository;
+pub use comments::SqlCommentRepository;
 pub use directory::SqlBoardDirectory;
+pub use posts::SqlPostRepository;
+pub use views::SqlViewSink;
