@@ -71,3 +71,10 @@ test-integration:
 ## Drops the databases the suites created on the servers (agora_t_*).
 clean-test-databases:
 	scripts/drop-test-databases.sh "$(PG_URL)" "$(MYSQL_URL)"
+
+## Syntax-checks the container stack without a Docker engine (Debian's docker-compose v1
+## reads and validates the compose file) and the Grafana dashboard JSON.
+docker-check:
+	docker-compose -f docker/docker-compose.yml --env-file docker/.env.example config -q
+	python3 -m json.tool docker/grafana/dashboards/agora.json > /dev/null
+	@echo "docker stack: syntax OK"

@@ -181,6 +181,7 @@ pub struct AuthSettings {
     pub session_max_age_secs: i64,
     pub reset_ttl_secs: i64,
     pub bcrypt_cost: u32,
+    pub hash_concurrency: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

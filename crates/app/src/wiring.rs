@@ -48,17 +48,15 @@ pub struct Services {
 /// Opens the database pool and, when configured, migrates it.
 pub async fn connect_database(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
     let pool = persistence::PoolSettings {
-        max_connections: settings.database.max_connections.max(1),
+        // Two at least: migrating holds a lock on one connection while migrations use another.
+        max_connections: settings.database.max_connections.max(2),
         acquire_timeout: Duration::from_secs(settings.database.acquire_timeout_secs.max(1)),
     };
     let db = persistence::connect(settings.database.url.expose(), &pool)
         .await
         .map_err(|e| StartupError::Database(format!("cannot connect: {e}")))?;
     if settings.database.migrate_on_start {
-        use migration::MigratorTrait;
-        migration::Migrator::up(&db, None)
-            .await
-            .map_err(|e| StartupError::Database(format!("migration failed: {e}")))?;
+        migration::up_exclusive(&db).await.map_err(|e| StartupError::Database(format!("migration failed: {e}")))?;
     }
     Ok(db)
 }
@@ -88,7 +86,8 @@ fn mailer(settings: &Settings) -> Result<Arc<dyn Mailer>, StartupError> {
 pub fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Services, StartupError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let auth = &settings.auth;
-    let hasher = auth::BcryptHasher::new(auth.bcrypt_cost).map_err(|e| StartupError::Other(e.to_string()))?;
+    let hasher = auth::BcryptHasher::new(auth.bcrypt_cost, auth.hash_concurrency)
+        .map_err(|e| StartupError::Other(e.to_string()))?;
     let identity_config = IdentityConfig {
         access_ttl: chrono::Duration::seconds(auth.access_ttl_secs),
         refresh_ttl: chrono::Duration::seconds(auth.refresh_ttl_secs),

@@ -48,7 +48,8 @@ impl Default for ServerSettings {
 
 /// The complete OpenAPI document, as served at [`OPENAPI_PATH`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = routes_app(App::new()).split_for_parts();
+    let (_, mut api) = routes_app(App::new()).split_for_parts();
+    openapi::add_common_responses(&mut api);
     api
 }
 
@@ -87,6 +88,8 @@ pub fn build_app(
         App::new().app_data(state).app_data(body_limit).app_data(actix_web::web::PayloadConfig::new(body_limit.0)),
     )
     .split_for_parts();
+    let mut api = api;
+    openapi::add_common_responses(&mut api);
     let table = web::Data::new(openapi::RouteTable::from_openapi(&api));
     app.app_data(table)
         .service(

@@ -8,13 +8,13 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SignupRequest {
     /// 3..64 letters (any script), digits, `_` or `-`; unique, case-insensitively.
-    #[schema(example = "alice")]
+    #[schema(example = "alice", min_length = 3, max_length = 64)]
     pub name: String,
     /// A valid address of at most 256 characters; stored in lower case.
-    #[schema(example = "alice@example.com")]
+    #[schema(example = "alice@example.com", format = Email, max_length = 256)]
     pub email: String,
-    /// 8..72 bytes.
-    #[schema(example = "correct horse battery")]
+    /// 8..72 bytes (bcrypt reads 72 bytes; longer is refused, never cut).
+    #[schema(example = "correct horse battery", min_length = 8, max_length = 72)]
     pub password: String,
 }
 
@@ -22,9 +22,9 @@ pub struct SignupRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
     /// The user's name or email.
-    #[schema(example = "alice")]
+    #[schema(example = "alice", min_length = 1)]
     pub username: String,
-    #[schema(example = "correct horse battery")]
+    #[schema(example = "correct horse battery", min_length = 1, max_length = 72)]
     pub password: String,
 }
 
@@ -47,7 +47,7 @@ pub struct RefreshRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordResetRequest {
-    #[schema(example = "alice@example.com")]
+    #[schema(example = "alice@example.com", format = Email, max_length = 256)]
     pub email: String,
 }
 
@@ -56,12 +56,16 @@ pub struct PasswordResetConfirm {
     /// The token from the reset mail.
     pub token: String,
     /// 8..72 bytes.
+    #[schema(min_length = 8, max_length = 72)]
     pub new_password: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ProfileUpdate {
+    /// 3..64 letters (any script), digits, `_` or `-`.
+    #[schema(min_length = 3, max_length = 64)]
     pub name: Option<String>,
+    #[schema(format = Email, max_length = 256)]
     pub email: Option<String>,
 }
 
@@ -69,6 +73,7 @@ pub struct ProfileUpdate {
 pub struct PasswordChange {
     pub current_password: String,
     /// 8..72 bytes.
+    #[schema(min_length = 8, max_length = 72)]
     pub new_password: String,
 }
 

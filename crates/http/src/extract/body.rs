@@ -101,6 +101,18 @@ fn clean_message(message: &str) -> String {
     }
 }
 
+/// Every request body of the API is a JSON object; serde would also read a struct from an
+/// array, which the documents do not allow.
+fn parse_json_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        // Well-formed JSON of another kind is a validation error, not a syntax error.
+        serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|err| malformed(&err))?;
+        return Err(ApiError::validation(FieldErrors::single("body", "must be a JSON object")));
+    }
+    parse_json(bytes)
+}
+
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
@@ -145,7 +157,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         Box::pin(async move {
             body_format(&req, false)?;
             let bytes = read_body(&req, &mut payload).await?;
-            parse_json(&bytes).map(JsonBody)
+            parse_json_object(&bytes).map(JsonBody)
         })
     }
 }
@@ -161,7 +173,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonOrForm<T> {
             let format = body_format(&req, true)?;
             let bytes = read_body(&req, &mut payload).await?;
             match format {
-                Format::Json => parse_json(&bytes).map(JsonOrForm),
+                Format::Json => parse_json_object(&bytes).map(JsonOrForm),
                 Format::Form => parse_form(&bytes).map(JsonOrForm),
             }
         })
@@ -185,7 +197,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
                 return Ok(OptionalJson(None));
             }
             body_format(&req, false)?;
-            parse_json(&bytes).map(|v| OptionalJson(Some(v)))
+            if bytes.trim_ascii() == b"null" {
+                return Ok(OptionalJson(None));
+            }
+            parse_json_object(&bytes).map(|v| OptionalJson(Some(v)))
         })
     }
 }
@@ -238,11 +253,13 @@ mod tests {
 
     #[test]
     fn a_body_of_the_wrong_shape_is_422() {
-        let err = parse_json::<Signup>(b"\"just a string\"").unwrap_err();
-        assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(err.errors.unwrap().fields().contains_key("body"));
-        let err = parse_json::<Signup>(b"[1, 2]").unwrap_err();
-        assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for body in [&b"\"just a string\""[..], b"[1, 2]", b"[null, null]", b"42", b"null"] {
+            let err = parse_json_object::<Signup>(body).unwrap_err();
+            assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(err.errors.unwrap().fields().contains_key("body"));
+        }
+        let err = parse_json_object::<Signup>(b"[1, 2").unwrap_err();
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
     }
 
     #[test]
