@@ -3,5 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod attachments;
+mod board_support;
+mod comments;
 mod platform;
+mod posts;
 mod tokens;
+mod views;
