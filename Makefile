@@ -68,6 +68,13 @@ test-integration:
 	  $(CARGO) nextest run --workspace --no-fail-fast -E 'package(persistence) | package(e2e) | package(admin-cli) | package(migration)'
 	$(MAKE) clean-test-databases
 
+## Load benchmark (not a test): a release build of the server on SQLite, driven by
+## concurrent clients; prints requests/s and p50/p99 per route. BENCH_SECONDS,
+## BENCH_CONCURRENCY and BENCH_POSTS tune it.
+bench:
+	$(CARGO) build --release --workspace --bins
+	target/release/bench
+
 ## Drops the databases the suites created on the servers (agora_t_*).
 clean-test-databases:
 	scripts/drop-test-databases.sh "$(PG_URL)" "$(MYSQL_URL)"

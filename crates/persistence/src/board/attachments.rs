@@ -138,7 +138,7 @@ impl AttachmentRepository for SqlAttachmentRepository {
         let txn = self.db.begin().await.map_err(db_err)?;
         // Flag first: it locks the target row, so concurrent uploads to one target count
         // one after the other and cannot pass the limit together.
-        if set_flag(&txn, target, Expr::val(true).into()).await? == 0 {
+        if set_flag(&txn, target, Expr::val(true)).await? == 0 {
             txn.rollback().await.map_err(db_err)?;
             return Err(AttachWriteError::TargetGone);
         }
