@@ -7,15 +7,11 @@ MYSQL_URL ?= mysql://root@127.0.0.1:3306/test
 AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2f
 # Tests (modules named `rabbitmq`) that need a real broker; only test-integration runs them.
 INTEGRATION_ONLY := test(/^rabbitmq::/)
+# Fault drills start private PostgreSQL/RabbitMQ instances; only `make drills` runs them.
+DRILLS := binary(drills)
+SUITES := (package(persistence) | package(e2e) | package(admin-cli) | package(migration)) - $(DRILLS)
 
-NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
-ifeq ($(NEXTEST),yes)
-  TEST_CMD = $(CARGO) nextest run --workspace --no-fail-fast
-else
-  TEST_CMD = $(CARGO) test --workspace --no-fail-fast
-endif
-
-.PHONY: run run-release worker admin migrate test test-unit test-integration lint fmt arch bench docker-check clean-test-databases
+.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench docker-check fuzz clean-test-databases nextest
 
 ## Serve on the embedded default: SQLite and files under data/, in-process job queue.
 run:
@@ -40,12 +36,12 @@ migrate:
 ## suite on SQLite with the in-process queue. No database server or broker needed.
 test: lint test-unit
 
-test-unit:
-ifeq ($(NEXTEST),yes)
-	$(TEST_CMD) -E 'not ($(INTEGRATION_ONLY))'
-else
-	$(TEST_CMD)
-endif
+test-unit: nextest
+	$(CARGO) nextest run --workspace --no-fail-fast -E 'not ($(INTEGRATION_ONLY) | $(DRILLS))'
+
+nextest:
+	@$(CARGO) nextest --version >/dev/null 2>&1 || { \
+	  echo "cargo-nextest is missing: cargo install cargo-nextest --locked" >&2; exit 1; }
 
 lint: fmt arch
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
@@ -58,15 +54,27 @@ arch:
 
 ## The adapter and end-to-end suites against PostgreSQL, MariaDB and RabbitMQ. Fails, never
 ## skips, when one of them is unreachable.
-test-integration:
+test-integration: nextest
 	scripts/require-services.sh "$(PG_URL)" "$(MYSQL_URL)" "$(AMQP_URL)"
 	@echo "== PostgreSQL =="
 	AGORA_TEST_DATABASE_URL="$(PG_URL)" AGORA_TEST_AMQP_URL="$(AMQP_URL)" \
-	  $(CARGO) nextest run --workspace --no-fail-fast -E 'package(persistence) | package(e2e) | package(admin-cli) | package(migration)'
-	@echo "== MariaDB =="
+XX
 	AGORA_TEST_DATABASE_URL="$(MYSQL_URL)" AGORA_TEST_AMQP_URL="$(AMQP_URL)" \
-	  $(CARGO) nextest run --workspace --no-fail-fast -E 'package(persistence) | package(e2e) | package(admin-cli) | package(migration)'
+	  $(CARGO) nextest run --workspace --no-fail-fast -E '$(SUITES)'
 	$(MAKE) clean-test-databases
+
+## Fault drills: real processes on private PostgreSQL and RabbitMQ instances the drills
+## start, break and restart themselves (needs root for initdb/rabbitmq-server as their
+## service users). Serial; the last stage of CI.
+drills: nextest
+	$(CARGO) build --workspace --bins --locked
+	$(CARGO) nextest run --workspace --no-fail-fast --test-threads 1 -E '$(DRILLS)'
+
+## API fuzzing: schemathesis 4 (from PyPI, into target/fuzz-venv) against a live server's
+## OpenAPI document, as a user and as an admin. FUZZ_EXAMPLES bounds the cases per operation.
+FUZZ_EXAMPLES ?= 40
+fuzz:
+	scripts/fuzz/run.sh $(FUZZ_EXAMPLES)
 
 ## Load benchmark (not a test): a release build of the server on SQLite, driven by
 ## concurrent clients; prints requests/s and p50/p99 per route. BENCH_SECONDS,

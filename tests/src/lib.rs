@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod drill;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

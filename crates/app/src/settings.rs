@@ -94,6 +94,8 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<String>,
     #[serde(deserialize_with = "comma_list")]
     pub cors_origins: Vec<String>,
+    #[serde(deserialize_with = "comma_list")]
+    pub metrics_allow: Vec<String>,
     pub body_limit_bytes: usize,
     pub secure_cookies: bool,
 }
@@ -101,15 +103,19 @@ pub struct ServerSettings {
 impl ServerSettings {
     /// The trusted proxies as addresses; a malformed entry is a configuration error.
     pub fn trusted_proxy_ips(&self) -> Result<Vec<IpAddr>, SettingsError> {
-        self.trusted_proxies
-            .iter()
-            .map(|raw| {
-                raw.parse().map_err(|_| {
-                    SettingsError::Invalid(format!("server.trusted_proxies: {raw:?} is not an IP address"))
-                })
-            })
-            .collect()
+        ips("server.trusted_proxies", &self.trusted_proxies)
     }
+
+    /// The clients allowed to read `/metrics` (empty: everyone).
+    pub fn metrics_allow_ips(&self) -> Result<Vec<IpAddr>, SettingsError> {
+        ips("server.metrics_allow", &self.metrics_allow)
+    }
+}
+
+fn ips(key: &str, raw: &[String]) -> Result<Vec<IpAddr>, SettingsError> {
+    raw.iter()
+        .map(|raw| raw.parse().map_err(|_| SettingsError::Invalid(format!("{key}: {raw:?} is not an IP address"))))
+        .collect()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -182,6 +188,7 @@ pub struct AuthSettings {
     pub reset_ttl_secs: i64,
     pub bcrypt_cost: u32,
     pub hash_concurrency: usize,
+    pub access_cache_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -273,6 +280,7 @@ impl Settings {
     /// Checks ranges, and refuses unsafe production settings, saying why.
     pub fn validate(&self) -> Result<(), SettingsError> {
         self.server.trusted_proxy_ips()?;
+        self.server.metrics_allow_ips()?;
         if !(4..=31).contains(&self.auth.bcrypt_cost) {
             return Err(SettingsError::Invalid(format!(
                 "auth.bcrypt_cost must be between 4 and 31, got {}",
@@ -288,6 +296,12 @@ impl Settings {
             if value <= 0 {
                 return Err(SettingsError::Invalid(format!("{name} must be positive, got {value}")));
             }
+        }
+        if self.auth.access_cache_ms > 1000 {
+            return Err(SettingsError::Invalid(format!(
+                "auth.access_cache_ms must be at most 1000 (revocations must bite within a second), got {}",
+                self.auth.access_cache_ms
+            )));
         }
         if self.views.flush_interval_ms == 0 {
             return Err(SettingsError::Invalid("views.flush_interval_ms must be positive".to_owned()));

@@ -50,6 +50,7 @@ impl Application {
             client: ClientPolicy {
                 trusted_proxies: settings.server.trusted_proxy_ips()?,
                 cors_origins: settings.server.cors_origins.iter().map(|o| normalize_origin(o)).collect(),
+                metrics_allow: settings.server.metrics_allow_ips()?,
             },
             limiter: RateLimiter::new(settings.rate_limit.auth_per_minute),
             health: vec![Arc::new(DatabaseHealth(services.db.clone()))],

@@ -94,6 +94,7 @@ pub fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Ser
         session_max_age: chrono::Duration::seconds(auth.session_max_age_secs),
         reset_ttl: chrono::Duration::seconds(auth.reset_ttl_secs),
         reset_link_base: Some(settings.mail.link_base.trim().to_owned()).filter(|s| !s.is_empty()),
+        access_cache_ttl: chrono::Duration::milliseconds(auth.access_cache_ms.min(1000) as i64),
     };
     let audit: Arc<dyn AuditLog> = Arc::new(SqlAuditLog::new(db.clone()));
     let accounts = AccountService::new(

@@ -13,6 +13,8 @@ pub struct ClientPolicy {
     /// Other origins (`scheme://host[:port]`, lower case) allowed for CORS, cookies and
     /// WebSockets.
     pub cors_origins: Vec<String>,
+    /// Clients that may read `/metrics`; empty means everyone.
+    pub metrics_allow: Vec<IpAddr>,
 }
 
 /// How a request's `Origin` relates to this server.
@@ -50,6 +52,11 @@ impl ClientPolicy {
             .filter_map(|part| part.trim().parse().ok())
             .collect();
         Some(forwarded.into_iter().rev().find(|ip| !self.trusted_proxies.contains(ip)).unwrap_or(peer))
+    }
+
+    /// Whether this client may read the metrics.
+    pub fn may_read_metrics(&self, req: &HttpRequest) -> bool {
+        self.metrics_allow.is_empty() || self.client_ip(req).is_some_and(|ip| self.metrics_allow.contains(&ip))
     }
 
     /// The scheme the client used: `X-Forwarded-Proto` from a trusted proxy, else the
@@ -113,7 +120,18 @@ mod tests {
         ClientPolicy {
             trusted_proxies: vec!["10.0.0.1".parse().unwrap()],
             cors_origins: vec!["https://app.example.com".to_owned()],
+            metrics_allow: Vec::new(),
         }
+    }
+
+    #[test]
+    fn metrics_are_open_unless_an_allow_list_is_set() {
+        let req = TestRequest::default().peer_addr("192.0.2.7:5000".parse().unwrap()).to_http_request();
+        assert!(policy().may_read_metrics(&req));
+        let strict = ClientPolicy { metrics_allow: vec!["10.0.0.9".parse().unwrap()], ..policy() };
+        assert!(!strict.may_read_metrics(&req));
+        let scraper = TestRequest::default().peer_addr("10.0.0.9:5000".parse().unwrap()).to_http_request();
+        assert!(strict.may_read_metrics(&scraper));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! tokens, revocation, password reset and bans. Framework-free: adapters implement the
 //! ports in [`ports`], and [`AccountService`] holds every rule.
 
+pub mod access_cache;
 pub mod error;
 pub mod ports;
 pub mod service;

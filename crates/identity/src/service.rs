@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use kernel::{Actor, AuditEntry, AuditLog, Clock, FieldErrors, Page, PageRequest, Timestamp, UserId};
 
+use crate::access_cache::AccessCache;
 use crate::error::IdentityError;
 use crate::ports::{
     AccountEvents, DisabledReason, Mail, Mailer, PasswordHasher, RefreshRecord, ResetTokenRepository, RevokeReason,
@@ -24,6 +25,9 @@ pub struct IdentityConfig {
     pub reset_ttl: Duration,
     /// Put before the reset token to make a link in the mail, when set.
     pub reset_link_base: Option<String>,
+    /// How long a per-request access check may be reused (at most one second, so that
+    /// revocations made on other instances bite within a second; zero disables).
+    pub access_cache_ttl: Duration,
 }
 
 impl Default for IdentityConfig {
@@ -34,6 +38,7 @@ impl Default for IdentityConfig {
             session_max_age: Duration::days(90),
             reset_ttl: Duration::minutes(30),
             reset_link_base: None,
+            access_cache_ttl: Duration::milliseconds(500),
         }
     }
 }
@@ -82,6 +87,7 @@ pub struct AccountService {
     clock: Arc<dyn Clock>,
     audit: Arc<dyn AuditLog>,
     events: Arc<dyn AccountEvents>,
+    access_cache: AccessCache,
     config: IdentityConfig,
 }
 
@@ -112,6 +118,7 @@ impl AccountService {
             clock: ports.clock,
             audit: ports.audit,
             events: ports.events,
+            access_cache: AccessCache::new(config.access_cache_ttl.min(Duration::seconds(1))),
             config,
         }
     }
@@ -264,6 +271,7 @@ impl AccountService {
         let now = self.clock.now();
         if record.spent_date.is_some() {
             self.sessions.revoke_family(record.family_id, RevokeReason::RefreshReused, now).await?;
+            self.access_cache.forget_family(record.family_id);
             return Err(IdentityError::RefreshReused);
         }
         let family = self.sessions.find_family(record.family_id).await?.ok_or(IdentityError::TokenInvalid)?;
@@ -280,6 +288,7 @@ impl AccountService {
         if !self.sessions.spend_refresh(&claims.jti, now).await? {
             // Another request spent it between our read and our write: a reuse.
             self.sessions.revoke_family(record.family_id, RevokeReason::RefreshReused, now).await?;
+            self.access_cache.forget_family(record.family_id);
             return Err(IdentityError::RefreshReused);
         }
         let tokens = self.issue_pair(&user, &family, now).await?;
@@ -291,11 +300,18 @@ impl AccountService {
     pub async fn authenticate(&self, access_token: &str) -> Result<Authenticated, IdentityError> {
         let claims = self.codec.decode_access(access_token).map_err(token_error)?;
         let now = self.clock.now();
-        let state = self
-            .sessions
-            .access_state(claims.user_id, claims.family_id, &claims.jti, now)
-            .await?
-            .ok_or(IdentityError::TokenInvalid)?;
+        let state = match self.access_cache.get(claims.user_id, claims.family_id, &claims.jti, now) {
+            Some(state) => state,
+            None => {
+                let state = self
+                    .sessions
+                    .access_state(claims.user_id, claims.family_id, &claims.jti, now)
+                    .await?
+                    .ok_or(IdentityError::TokenInvalid)?;
+                self.access_cache.put(claims.family_id, &claims.jti, state.clone(), now);
+                state
+            }
+        };
         if !state.user.is_active {
             return Err(IdentityError::Deactivated);
         }
@@ -316,6 +332,7 @@ impl AccountService {
         let claims = &auth.claims;
         self.sessions.blacklist(&claims.jti, claims.user_id, claims.expires_at, now).await?;
         self.sessions.revoke_family(claims.family_id, RevokeReason::Logout, now).await?;
+        self.access_cache.forget_family(claims.family_id);
         Ok(())
     }
 
@@ -352,7 +369,9 @@ impl AccountService {
         if update.name.is_none() && update.email.is_none() {
             return Ok(current);
         }
-        self.users.update_profile(actor.id, update, self.clock.now()).await.map_err(write_error)
+        let user = self.users.update_profile(actor.id, update, self.clock.now()).await.map_err(write_error)?;
+        self.access_cache.forget_user(user.id);
+        Ok(user)
     }
 
     /// Changes the caller's password; every other session of the caller is revoked.
@@ -365,6 +384,7 @@ impl AccountService {
         let hash = self.hasher.hash(&new).await?;
         let now = self.clock.now();
         self.users.set_password(user.id, hash, now).await?;
+        self.access_cache.forget_user(user.id);
         self.sessions.revoke_all(user.id, Some(auth.claims.family_id), RevokeReason::PasswordChanged, now).await?;
         Ok(())
     }
@@ -378,6 +398,7 @@ impl AccountService {
         }
         let now = self.clock.now();
         self.users.set_active(user.id, false, now).await?;
+        self.access_cache.forget_user(user.id);
         self.sessions.revoke_all(user.id, None, RevokeReason::Deactivated, now).await?;
         self.sessions.blacklist(&auth.claims.jti, user.id, auth.claims.expires_at, now).await?;
         self.events.account_disabled(user.id, DisabledReason::Deactivated).await;
@@ -438,6 +459,7 @@ impl AccountService {
             return Err(IdentityError::ResetTokenInvalid);
         }
         self.users.set_password(user.id, hash, now).await?;
+        self.access_cache.forget_user(user.id);
         self.sessions.revoke_all(user.id, None, RevokeReason::PasswordReset, now).await?;
         Ok(())
     }
@@ -465,6 +487,7 @@ impl AccountService {
         let user = self.profile(user_id).await?;
         let now = self.clock.now();
         self.users.set_banned(user.id, banned, now).await?;
+        self.access_cache.forget_user(user.id);
         if banned {
             self.sessions.revoke_all(user.id, None, RevokeReason::Banned, now).await?;
             self.events.account_disabled(user.id, DisabledReason::Banned).await;
@@ -480,6 +503,7 @@ impl AccountService {
         let user = self.profile(user_id).await?;
         let now = self.clock.now();
         self.users.set_active(user.id, active, now).await?;
+        self.access_cache.forget_user(user.id);
         if !active {
             self.sessions.revoke_all(user.id, None, RevokeReason::Deactivated, now).await?;
             self.events.account_disabled(user.id, DisabledReason::Deactivated).await;

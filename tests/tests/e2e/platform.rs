@@ -196,3 +196,12 @@ async fn swagger_ui_is_served_without_internet() {
     assert!(init.contains("/api-docs/openapi.json"), "{init}");
     assert!(!init.contains("https://"), "the page must not load anything from the internet: {init}");
 }
+
+#[tokio::test]
+async fn metrics_are_hidden_from_clients_outside_the_allow_list() {
+    let app = TestApp::spawn_with(|s| s.server.metrics_allow = vec!["10.9.9.9".to_owned()]).await;
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_problem(response, StatusCode::NOT_FOUND, "route.not_found").await;
+    let open = TestApp::spawn_with(|s| s.server.metrics_allow = vec!["127.0.0.1".to_owned()]).await;
+    assert_eq!(open.client.get(open.url("/metrics")).send().await.unwrap().status(), StatusCode::OK);
+}

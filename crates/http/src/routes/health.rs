@@ -41,14 +41,21 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthStatus>
     Ok(web::Json(HealthStatus { status: "ok" }))
 }
 
-/// Prometheus metrics in the text exposition format.
+/// Prometheus metrics in the text exposition format. When `APP__SERVER__METRICS_ALLOW` is
+/// set, other clients get 404.
 #[utoipa::path(
     tag = "health",
     security(()),
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
+    responses(
+        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+        (status = 404, description = "Not for this client", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/metrics")]
-pub async fn metrics() -> Result<HttpResponse, ApiError> {
+pub async fn metrics(state: web::Data<AppState>, req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    if !state.client.may_read_metrics(&req) {
+        return Err(ApiError::not_found("route.not_found", "No resource exists at this path."));
+    }
     let text = crate::metrics::render().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text))
 }

@@ -665,3 +665,42 @@ async fn update_profile_validates_fields() {
     let err = service.update_profile(&actor, Some("x"), Some("nope")).await.unwrap_err();
     assert!(matches!(err, IdentityError::Validation(e) if e.fields().len() == 2));
 }
+
+#[tokio::test]
+async fn repeated_requests_with_one_token_reuse_the_check_until_a_local_revocation() {
+    let mut fx = Fixture::new();
+    fx.codec.expect_decode_access().returning(|_| Ok(access_claims(1, 5)));
+    let banned = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = banned.clone();
+    fx.sessions.expect_access_state().times(2).returning(move |_, _, _, _| {
+        let mut account = user(1);
+        account.is_banned = seen.load(std::sync::atomic::Ordering::SeqCst);
+        Ok(Some(state(account)))
+    });
+    fx.with_user(user(1), "pw");
+    fx.users.expect_set_banned().returning(move |_, value, _| {
+        banned.store(value, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    });
+    fx.sessions.expect_revoke_all().returning(|_, _, _, _| Ok(()));
+    fx.events.expect_account_disabled().return_const(());
+    fx.audit.expect_record().returning(|_| Ok(()));
+    let service = fx.build();
+    service.authenticate("t").await.unwrap();
+    service.authenticate("t").await.unwrap();
+    service.authenticate("t").await.unwrap();
+    service.set_banned(None, 1, true).await.unwrap();
+    assert!(matches!(service.authenticate("t").await, Err(IdentityError::Banned)), "a local ban bites at once");
+}
+
+#[tokio::test]
+async fn a_zero_cache_ttl_checks_every_request() {
+    let mut fx = auth_fixture(Some(state(user(1))));
+    fx.config.access_cache_ttl = Duration::zero();
+    fx.sessions.checkpoint();
+    fx.sessions.expect_access_state().times(3).returning(|_, _, _, _| Ok(Some(state(user(1)))));
+    let service = fx.build();
+    for _ in 0..3 {
+        service.authenticate("t").await.unwrap();
+    }
+}
