@@ -1,12 +1,13 @@
 //! `make bench`: starts a release build of the server (`target/release/agora`) on a fresh
 //! SQLite database, seeds users, a board, posts and comments, then drives
-//! `GET /health/live`, `GET /posts/{id}`, `GET /boards/{id}/posts` and
+//! `GET /health/live`, `GET /users/me` (a reference: one authenticated read), `GET /posts/{id}`, `GET /boards/{id}/posts` and
 //! `POST /posts/{id}/comments` with concurrent HTTP clients and prints requests per second
 //! and p50/p99 latency per route. A benchmark, not a test: it asserts nothing about time.
 //!
 //! Settings (environment): `BENCH_SERVER` (path of the server binary), `BENCH_SECONDS`
 //! (per route, default 10), `BENCH_CONCURRENCY` (clients, default 32), `BENCH_POSTS`
-//! (seeded posts, default 200).
+//! (seeded posts, default 200), `BENCH_ROUTES` (run only the routes whose name contains one of
+//! these comma-separated strings).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -83,7 +84,13 @@ async fn start_server(binary: &Path, dir: &Path, client: &Client) -> Result<Serv
     }
 }
 
-async fn call(client: &Client, method: Method, url: String, token: &str, body: Option<Value>) -> Result<Value, Failure> {
+async fn call(
+    client: &Client,
+    method: Method,
+    url: String,
+    token: &str,
+    body: Option<Value>,
+) -> Result<Value, Failure> {
     let mut request = client.request(method, url).bearer_auth(token);
     if let Some(body) = body {
         request = request.json(&body);
@@ -138,7 +145,13 @@ struct Outcome {
     p99: Duration,
 }
 
-async fn run(client: &Client, scenario: Arc<Scenario>, tokens: Arc<Vec<String>>, seconds: u64, clients: usize) -> Outcome {
+async fn run(
+    client: &Client,
+    scenario: Arc<Scenario>,
+    tokens: Arc<Vec<String>>,
+    seconds: u64,
+    clients: usize,
+) -> Outcome {
     let counter = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
@@ -200,15 +213,15 @@ async fn main() -> Result<(), Failure> {
     let seconds: u64 = env_or("BENCH_SECONDS", 10);
     let clients: usize = env_or("BENCH_CONCURRENCY", 32);
     let post_count: usize = env_or("BENCH_POSTS", 200);
-    let binary: PathBuf = std::env::var("BENCH_SERVER").map(PathBuf::from).unwrap_or_else(|_| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/agora")
-    });
+    let binary: PathBuf = std::env::var("BENCH_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/agora"));
     let dir = tempfile::Builder::new().prefix("agora-bench-").tempdir()?;
     let client = Client::builder().pool_max_idle_per_host(clients * 2).build()?;
     let server = start_server(&binary, dir.path(), &client).await?;
     let base = server.base.clone();
     let api = format!("{base}/api/v1");
-    eprintln!("server {} on {base}, SQLite at {}", binary.display(), server.db_url);
+    eprintln!("server {} (pid {}) on {base}, SQLite at {}", binary.display(), server.child.id(), server.db_url);
 
     // Seed: users, a public board (straight into the database), posts and some comments.
     let mut tokens = Vec::new();
@@ -235,14 +248,19 @@ async fn main() -> Result<(), Failure> {
     let mut post_ids = Vec::new();
     for i in 0..post_count {
         let body = json!({"title": format!("Post {i}"), "content": format!("Content of post {i}. ").repeat(10)});
-        let post = call(&client, Method::POST, format!("{api}/boards/{board_id}/posts"), &tokens[i % 8], Some(body)).await?;
+        let post =
+            call(&client, Method::POST, format!("{api}/boards/{board_id}/posts"), &tokens[i % 8], Some(body)).await?;
         post_ids.push(post["id"].as_i64().ok_or("no post id")?);
     }
     for (i, id) in post_ids.iter().take(20).enumerate() {
         let body = json!({"content": "a seeded comment"});
         call(&client, Method::POST, format!("{api}/posts/{id}/comments"), &tokens[i % 8], Some(body)).await?;
     }
-    eprintln!("seeded {} users, board {board_id}, {} posts; {clients} clients, {seconds} s per route", tokens.len(), post_ids.len());
+    eprintln!(
+        "seeded {} users, board {board_id}, {} posts; {clients} clients, {seconds} s per route",
+        tokens.len(),
+        post_ids.len()
+    );
 
     let post_ids = Arc::new(post_ids);
     let comment_target = post_ids[0];
@@ -256,6 +274,17 @@ async fn main() -> Result<(), Failure> {
             }),
             body: None,
             auth: false,
+        },
+        // A reference: authentication plus one primary-key read.
+        Scenario {
+            name: "GET /users/me",
+            method: Method::GET,
+            url: Box::new({
+                let api = api.clone();
+                move |_| format!("{api}/users/me")
+            }),
+            body: None,
+            auth: true,
         },
         Scenario {
             name: "GET /posts/{id}",
@@ -288,9 +317,14 @@ async fn main() -> Result<(), Failure> {
             auth: true,
         },
     ];
+    let only: Vec<String> = std::env::var("BENCH_ROUTES")
+        .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
     let tokens = Arc::new(tokens);
     let mut outcomes = Vec::new();
-    for scenario in scenarios {
+    for scenario in
+        scenarios.into_iter().filter(|s| only.is_empty() || only.iter().any(|o| s.name.contains(o.as_str())))
+    {
         // A short warm-up, then the measured run.
         let scenario = Arc::new(scenario);
         run(&client, scenario.clone(), tokens.clone(), 1, clients).await;
@@ -313,7 +347,10 @@ async fn main() -> Result<(), Failure> {
             if health > 0.0 { o.rps / health } else { 0.0 }
         );
     }
-    println!("\n{clients} concurrent clients, {seconds} s per route, release build, SQLite, {} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "\n{clients} concurrent clients, {seconds} s per route, release build, SQLite, {} cores",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
     drop(server);
     Ok(())
 }

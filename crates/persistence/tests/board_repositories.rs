@@ -144,6 +144,11 @@ async fn pages_of_a_hundred_posts_and_comments_cost_a_constant_number_of_queries
         assert_eq!(count.load(Ordering::SeqCst), 1, "{sort:?}: one joined query");
     }
     count.store(0, Ordering::SeqCst);
+    let (detail, board) =
+        SqlPostRepository::new(conn.clone()).find_detail(post_id, authors[1].id).await.unwrap().unwrap();
+    assert_eq!((detail.post.id, board.id, detail.liked_by_me), (post_id, board_id, false));
+    assert_eq!(count.load(Ordering::SeqCst), 1, "a post without files, its board and the viewer's like: one query");
+    count.store(0, Ordering::SeqCst);
     let list = SqlCommentRepository::new(conn.clone()).list(post_id, page).await.unwrap();
     assert_eq!(list.items.len(), 100);
     assert_eq!(list.items.iter().filter(|c| c.attachments.len() == 1).count(), 34);
@@ -164,11 +169,11 @@ async fn likes_and_comments_keep_their_counters_in_their_transactions() {
     assert!(!posts.like(id, bob.id, t0()).await.unwrap(), "a second like is no like");
     assert!(posts.like(id, alice.id, t0()).await.unwrap());
     assert_eq!(stored(&db.conn, id).await.number_of_like, 2);
-    assert!(posts.find_detail(id, bob.id).await.unwrap().unwrap().liked_by_me);
+    assert!(posts.find_detail(id, bob.id).await.unwrap().unwrap().0.liked_by_me);
     assert!(posts.unlike(id, bob.id).await.unwrap());
     assert!(!posts.unlike(id, bob.id).await.unwrap());
     assert_eq!(stored(&db.conn, id).await.number_of_like, 1);
-    assert!(!posts.find_detail(id, bob.id).await.unwrap().unwrap().liked_by_me);
+    assert!(!posts.find_detail(id, bob.id).await.unwrap().unwrap().0.liked_by_me);
 
     let content = || CommentContent::parse("hi").unwrap();
     let c1 = comments.create(NewComment { post_id: id, author: bob.clone(), content: content(), at: t0() }).await;

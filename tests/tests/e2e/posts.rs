@@ -383,3 +383,39 @@ async fn unknown_boards_and_posts_are_404_problems() {
     let response = app.get("/posts/999999").send().await.unwrap();
     assert_problem(response, StatusCode::UNAUTHORIZED, "auth.token_missing").await;
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_post_comment_and_attachment_route() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app.client.get(app.url("/api-docs/openapi.json")).send().await.unwrap().json().await.unwrap();
+    for (path, method, statuses) in [
+        ("/api/v1/boards/{id}/posts", "get", &["200", "401", "403", "404", "422"][..]),
+        ("/api/v1/boards/{id}/posts", "post", &["201", "403", "404", "422"]),
+        ("/api/v1/posts/{id}", "get", &["200", "403", "404"]),
+        ("/api/v1/posts/{id}", "patch", &["200", "403", "404", "422"]),
+        ("/api/v1/posts/{id}", "delete", &["204", "403", "404"]),
+        ("/api/v1/posts/{id}/like", "put", &["204", "403", "404"]),
+        ("/api/v1/posts/{id}/like", "delete", &["204", "403", "404"]),
+        ("/api/v1/posts/{id}/comments", "get", &["200", "403", "404"]),
+        ("/api/v1/posts/{id}/comments", "post", &["201", "403", "404", "422"]),
+        ("/api/v1/comments/{id}", "patch", &["200", "403", "404", "422"]),
+        ("/api/v1/comments/{id}", "delete", &["204", "403", "404"]),
+        ("/api/v1/posts/{id}/attachments", "post", &["201", "403", "404", "413", "415", "422"]),
+        ("/api/v1/comments/{id}/attachments", "post", &["201", "403", "404", "413", "415", "422"]),
+        ("/api/v1/attachments/{id}", "get", &["200", "403", "404"]),
+        ("/api/v1/attachments/{id}", "delete", &["204", "403", "404"]),
+    ] {
+        let operation = &doc["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} is not documented");
+        for status in statuses {
+            assert!(operation["responses"][status].is_object(), "{method} {path} lacks {status}");
+        }
+    }
+    let upload = &doc["paths"]["/api/v1/posts/{id}/attachments"]["post"]["requestBody"]["content"];
+    let schema = &upload["multipart/form-data"]["schema"];
+    assert!(schema.is_object(), "the upload body is documented as multipart: {upload}");
+    let params = doc["paths"]["/api/v1/boards/{id}/posts"]["get"]["parameters"].as_array().unwrap();
+    for name in ["limit", "cursor", "sort", "q"] {
+        assert!(params.iter().any(|p| p["name"] == name), "parameter {name}");
+    }
+}

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use kernel::{InfraError, Page, PageRequest, Timestamp, UserId};
 
-use crate::board::model::BoardId;
+use crate::board::model::{Board, BoardId};
 use crate::post::model::{NewPost, Post, PostChanges, PostDetail, PostFilter, PostId};
 
 /// Storage of posts and likes. Deleted posts (soft-deleted, `is_visible = false`) do not
@@ -17,9 +17,10 @@ pub trait PostRepository: Send + Sync {
     /// A visible post with its author (one query).
     async fn find(&self, id: PostId) -> Result<Option<Post>, InfraError>;
 
-    /// A visible post with its author, whether `viewer` likes it, and the post's own files;
-    /// a constant number of queries.
-    async fn find_detail(&self, id: PostId, viewer: UserId) -> Result<Option<PostDetail>, InfraError>;
+    /// A visible post with its author, whether `viewer` likes it, the post's own files, and
+    /// the board it is on as stored now (for the access rules). The hot read path: one query
+    /// for all but the files, which cost a second one only when the post has any.
+    async fn find_detail(&self, id: PostId, viewer: UserId) -> Result<Option<(PostDetail, Board)>, InfraError>;
 
     /// Applies the changes and sets `update_date`; false when the post is gone.
     async fn update(&self, id: PostId, changes: PostChanges, at: Timestamp) -> Result<bool, InfraError>;

@@ -73,8 +73,9 @@ impl PostService {
 
     /// Reads a post and counts one view; the answer's `number_of_view` includes it.
     pub async fn read(&self, actor: &Actor, id: PostId) -> Result<PostDetail, BoardError> {
-        let mut detail = self.posts.find_detail(id, actor.id).await?.ok_or(BoardError::PostNotFound)?;
-        self.gate.readable(actor, detail.post.board_id).await?;
+        let (mut detail, board) = self.posts.find_detail(id, actor.id).await?.ok_or(BoardError::PostNotFound)?;
+        // The board came with the post, in the same query: the gate checks it as loaded.
+        self.gate.check_readable(actor, &board).await?;
         let pending = self.views.record(id);
         detail.post.number_of_view += i64::try_from(pending).unwrap_or(i64::MAX);
         Ok(detail)
@@ -82,7 +83,7 @@ impl PostService {
 
     /// The post as it is now, without counting a view.
     async fn reload(&self, actor: &Actor, id: PostId) -> Result<PostDetail, BoardError> {
-        let mut detail = self.posts.find_detail(id, actor.id).await?.ok_or(BoardError::PostNotFound)?;
+        let (mut detail, _) = self.posts.find_detail(id, actor.id).await?.ok_or(BoardError::PostNotFound)?;
         detail.post = self.with_pending_views(detail.post);
         Ok(detail)
     }

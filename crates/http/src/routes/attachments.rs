@@ -116,7 +116,7 @@ fn content_type_of(attachment: &Attachment) -> HeaderValue {
     tag = "attachments",
     params(("id" = i64, Path, description = "The attachment")),
     responses(
-        (status = 200, description = "The bytes, with the stored content type", content_type = "application/octet-stream", body = Vec<u8>,
+        (status = 200, description = "The bytes, with the content type stored at upload", content_type = "*/*",
             headers(
                 ("Content-Disposition" = String, description = "`attachment; filename*=UTF-8''<percent-encoded original name>`"),
                 ("X-Content-Type-Options" = String, description = "`nosniff`"),

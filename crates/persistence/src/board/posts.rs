@@ -4,16 +4,16 @@ use async_trait::async_trait;
 use board::attachment::model::Attachment;
 use board::post::model::{NewPost, PostChanges};
 use board::post::ports::PostRepository;
-use board::{BoardId, Post, PostDetail, PostFilter, PostId, PostSort};
+use board::{Board, BoardAccess, BoardId, Post, PostDetail, PostFilter, PostId, PostSort};
 use kernel::{InfraError, Page, PageRequest, Timestamp, UserId};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SubQueryStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, Select, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationTrait, Select, Set, TransactionTrait,
 };
 
 use crate::board::rows::{PostRow, attachment_to_domain};
-use crate::entity::{attachment, post, post_like, users};
+use crate::entity::{attachment, board as board_entity, post, post_like, users};
 use crate::error::{db_err, is_unique_violation, like_pattern};
 
 #[derive(Debug, Clone)]
@@ -39,6 +39,45 @@ fn visible_posts() -> Select<post::Entity> {
 /// every backend (MariaDB's binary collation and PostgreSQL's LIKE are case-sensitive).
 fn contains_ci(column: post::Column, pattern: &str) -> Expr {
     Expr::expr(Func::lower(Expr::col((post::Entity, column)))).like(LikeExpr::new(pattern).escape('\\'))
+}
+
+/// A post row with its board and the number of the viewer's likes of it (0 or 1).
+struct DetailRow {
+    post: PostRow,
+    board: Board,
+    liked: i64,
+}
+
+impl FromQueryResult for DetailRow {
+    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let post = PostRow::from_query_result(row, pre)?;
+        let access: String = row.try_get(pre, "board_access")?;
+        let board = Board {
+            id: post.board_id,
+            name: row.try_get(pre, "board_name")?,
+            information: row.try_get(pre, "board_information")?,
+            is_visible: row.try_get(pre, "board_is_visible")?,
+            is_available: row.try_get(pre, "board_is_available")?,
+            // An unknown value reads as restricted, the safe side (as the board directory does).
+            access: BoardAccess::parse(&access).unwrap_or(BoardAccess::Restricted),
+            create_date: row.try_get(pre, "board_create_date")?,
+            update_date: row.try_get(pre, "board_update_date")?,
+            delete_date: row.try_get(pre, "board_delete_date")?,
+        };
+        Ok(DetailRow { post, board, liked: row.try_get(pre, "liked_by_viewer")? })
+    }
+}
+
+/// `(SELECT COUNT(user_id) FROM post_like WHERE post_id = post.id AND user_id = viewer)`, so
+/// that a post and whether the viewer likes it come in one round trip.
+fn liked_by(viewer: UserId) -> Expr {
+    let count = Query::select()
+        .expr(Expr::col((post_like::Entity, post_like::Column::UserId)).count())
+        .from(post_like::Entity)
+        .and_where(Expr::col((post_like::Entity, post_like::Column::PostId)).equals((post::Entity, post::Column::Id)))
+        .and_where(Expr::col((post_like::Entity, post_like::Column::UserId)).eq(viewer))
+        .to_owned();
+    Expr::from(SubQueryStatement::from(count))
 }
 
 /// The files of posts (their own, not their comments'), oldest first, in one query.
@@ -104,20 +143,30 @@ impl PostRepository for SqlPostRepository {
         Ok(row.map(Post::from))
     }
 
-    async fn find_detail(&self, id: PostId, viewer: UserId) -> Result<Option<PostDetail>, InfraError> {
-        let Some(post) = self.find(id).await? else {
+    async fn find_detail(&self, id: PostId, viewer: UserId) -> Result<Option<(PostDetail, Board)>, InfraError> {
+        let row = visible_posts()
+            .expr_as(liked_by(viewer), "liked_by_viewer")
+            .join(JoinType::InnerJoin, post::Relation::Board.def())
+            .column_as(board_entity::Column::Name, "board_name")
+            .column_as(board_entity::Column::Information, "board_information")
+            .column_as(board_entity::Column::IsVisible, "board_is_visible")
+            .column_as(board_entity::Column::IsAvailable, "board_is_available")
+            .column_as(board_entity::Column::Access, "board_access")
+            .column_as(board_entity::Column::CreateDate, "board_create_date")
+            .column_as(board_entity::Column::UpdateDate, "board_update_date")
+            .column_as(board_entity::Column::DeleteDate, "board_delete_date")
+            .filter(post::Column::Id.eq(id))
+            .into_model::<DetailRow>()
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        let Some(DetailRow { post, board, liked }) = row else {
             return Ok(None);
         };
-        let liked_by_me = post_like::Entity::find()
-            .filter(post_like::Column::PostId.eq(id))
-            .filter(post_like::Column::UserId.eq(viewer))
-            .count(&self.db)
-            .await
-            .map_err(db_err)?
-            > 0;
+        let (post, liked_by_me) = (Post::from(post), liked > 0);
         // The flag is kept exact with the rows, so posts without files cost no query.
         let attachments = if post.is_file_attached { post_files(&self.db, &[id]).await? } else { Vec::new() };
-        Ok(Some(PostDetail { post, liked_by_me, attachments }))
+        Ok(Some((PostDetail { post, liked_by_me, attachments }, board)))
     }
 
     async fn update(&self, id: PostId, changes: PostChanges, at: Timestamp) -> Result<bool, InfraError> {

@@ -6,7 +6,7 @@ use kernel::{InfraError, PageRequest};
 use mockall::predicate::{always, eq};
 
 use super::*;
-use crate::board::model::BoardAccess;
+use crate::board::model::{Board, BoardAccess};
 use crate::post::model::PostSort;
 use crate::post::ports::MockPostRepository;
 use crate::test_support::{admin, board, clock, gate, open_gate, post, user};
@@ -15,12 +15,25 @@ use crate::view::MockViewSink;
 struct Fixture {
     posts: MockPostRepository,
     gate: BoardGate,
+    /// The board `find_detail` reads with the post.
+    board: Board,
     sink: MockViewSink,
 }
 
 impl Fixture {
     fn new() -> Self {
-        Fixture { posts: MockPostRepository::new(), gate: open_gate(), sink: MockViewSink::new() }
+        Fixture {
+            posts: MockPostRepository::new(),
+            gate: open_gate(),
+            board: board(1, BoardAccess::Public, true, true),
+            sink: MockViewSink::new(),
+        }
+    }
+
+    /// The board is stored with these flags: the gate and `find_detail` both see them.
+    fn with_board(&mut self, board: Board, members: Vec<i64>) {
+        self.gate = gate(board.clone(), members);
+        self.board = board;
     }
 
     fn build(self) -> (PostService, Arc<ViewCounter>) {
@@ -33,8 +46,9 @@ impl Fixture {
     }
 
     fn with_detail(&mut self, post: Post) {
+        let board = self.board.clone();
         self.posts.expect_find_detail().returning(move |_, _| {
-            Ok(Some(PostDetail { post: post.clone(), liked_by_me: false, attachments: vec![] }))
+            Ok(Some((PostDetail { post: post.clone(), liked_by_me: false, attachments: vec![] }, board.clone())))
         });
     }
 }
@@ -125,7 +139,7 @@ async fn each_read_counts_one_view_and_shows_it() {
 #[tokio::test]
 async fn reads_of_restricted_posts_count_no_view_for_outsiders() {
     let mut f = Fixture::new();
-    f.gate = gate(board(1, BoardAccess::Restricted, true, true), vec![3]);
+    f.with_board(board(1, BoardAccess::Restricted, true, true), vec![3]);
     f.with_detail(post(5, 2));
     let (service, views) = f.build();
     assert!(matches!(service.read(&user(4), 5).await, Err(BoardError::Forbidden)));
@@ -137,7 +151,7 @@ async fn reads_of_restricted_posts_count_no_view_for_outsiders() {
 #[tokio::test]
 async fn hidden_boards_hide_their_posts() {
     let mut f = Fixture::new();
-    f.gate = gate(board(1, BoardAccess::Public, false, true), vec![]);
+    f.with_board(board(1, BoardAccess::Public, false, true), vec![]);
     f.with_detail(post(5, 2));
     f.posts.expect_list().never();
     let (service, _) = f.build();
