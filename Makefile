@@ -5,6 +5,10 @@ CARGO ?= cargo
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 MYSQL_URL ?= mysql://root@127.0.0.1:3306/test
 AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2f
+# Names this run's test databases (agora_t_<run>_…) so that cleaning up spares other runs.
+ifndef TEST_RUN
+  TEST_RUN := $(shell date +%s)
+endif
 # Tests (modules named `rabbitmq`) that need a real broker; only test-integration runs them.
 INTEGRATION_ONLY := test(/^rabbitmq::/)
 # Fault drills start private PostgreSQL/RabbitMQ instances; only `make drills` runs them.
@@ -57,9 +61,9 @@ arch:
 test-integration: nextest
 	scripts/require-services.sh "$(PG_URL)" "$(MYSQL_URL)" "$(AMQP_URL)"
 	@echo "== PostgreSQL =="
-	AGORA_TEST_DATABASE_URL="$(PG_URL)" AGORA_TEST_AMQP_URL="$(AMQP_URL)" \
+	AGORA_TEST_RUN=$(TEST_RUN) AGORA_TEST_DATABASE_URL="$(PG_URL)" AGORA_TEST_AMQP_URL="$(AMQP_URL)" \
 XX
-	AGORA_TEST_DATABASE_URL="$(MYSQL_URL)" AGORA_TEST_AMQP_URL="$(AMQP_URL)" \
+	AGORA_TEST_RUN=$(TEST_RUN) AGORA_TEST_DATABASE_URL="$(MYSQL_URL)" AGORA_TEST_AMQP_URL="$(AMQP_URL)" \
 	  $(CARGO) nextest run --workspace --no-fail-fast -E '$(SUITES)'
 	$(MAKE) clean-test-databases
 

@@ -185,6 +185,36 @@ impl TestApp {
         }
     }
 
+    /// Creates a visible, open board through the admin API (`POST /admin/boards`) and
+    /// returns its id. `access` is `public` or `restricted`.
+    pub async fn create_board(&self, admin: &TestUser, name: &str, access: &str) -> i64 {
+        let board = self.create_board_with(admin, json!({"name": name, "access": access})).await;
+        board["id"].as_i64().expect("board id")
+    }
+
+    /// Creates a board from a whole `POST /admin/boards` body (e.g. with `is_visible`,
+    /// `is_available` or `member_ids`) and returns the created board.
+    pub async fn create_board_with(&self, admin: &TestUser, body: Value) -> Value {
+        let response = self.post("/admin/boards").bearer(admin).json(&body).send().await.unwrap();
+        let status = response.status();
+        let created: Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "create board {body}: {created}");
+        created
+    }
+
+    /// Makes `board_ids` the restricted boards `user_id` is a member of
+    /// (`PUT /admin/users/{id}/boards`).
+    pub async fn set_memberships(&self, admin: &TestUser, user_id: i64, board_ids: &[i64]) {
+        let response = self
+            .put(&format!("/admin/users/{user_id}/boards"))
+            .bearer(admin)
+            .json(&json!({"board_ids": board_ids}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "memberships of {user_id}: {}", response.text().await.unwrap());
+    }
+
     /// The `.eml` files written so far, oldest first.
     pub fn mails(&self) -> Vec<String> {
         let dir: PathBuf = self.settings.mail.dir.clone();

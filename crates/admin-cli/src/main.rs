@@ -7,11 +7,12 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 use app::{Services, Settings};
+use board::{Board, BoardError, BoardInput};
 use clap::{Parser, Subcommand};
 use identity::IdentityError;
 use identity::ports::UserFilter;
 use identity::service::SignupInput;
-use kernel::PageRequest;
+use kernel::{Actor, Page, PageRequest};
 
 #[derive(Debug, Parser)]
 #[command(name = "admin-cli", version, about = "Administer an Agora server from its host")]
@@ -53,6 +54,52 @@ enum Command {
         #[arg(long)]
         user: String,
     },
+    /// Create a board (public, visible and open unless told otherwise).
+    CreateBoard {
+        /// 1..128 characters; unique.
+        #[arg(long)]
+        name: String,
+        /// 0..512 characters.
+        #[arg(long, default_value = "")]
+        information: String,
+        /// `public` (every user) or `restricted` (members only).
+        #[arg(long, default_value = "public")]
+        access: String,
+        /// Hide the board from users (404 for them).
+        #[arg(long)]
+        hidden: bool,
+        /// Close the board for writing.
+        #[arg(long)]
+        closed: bool,
+    },
+    /// Admit a user to a restricted board.
+    Grant {
+        /// The user's id, name or email.
+        #[arg(long)]
+        user: String,
+        /// The board's id or name.
+        #[arg(long)]
+        board: String,
+    },
+    /// Remove a user from a board's members.
+    Revoke {
+        /// The user's id, name or email.
+        #[arg(long)]
+        user: String,
+        /// The board's id or name.
+        #[arg(long)]
+        board: String,
+    },
+    /// List every board (id, name, access, flags, members), or with --user the boards that
+    /// user may read and whether it may write there.
+    ListBoards {
+        /// The user's id, name or email.
+        #[arg(long)]
+        user: Option<String>,
+        /// At most this many boards.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
 }
 
 /// An error that ends the command with status 1 and one line on standard error.
@@ -62,6 +109,15 @@ impl From<IdentityError> for Failure {
     fn from(err: IdentityError) -> Self {
         match err {
             IdentityError::Validation(errors) => Failure(format!("invalid input: {errors}")),
+            other => Failure(other.to_string()),
+        }
+    }
+}
+
+impl From<BoardError> for Failure {
+    fn from(err: BoardError) -> Self {
+        match err {
+            BoardError::Validation(errors) => Failure(format!("invalid input: {errors}")),
             other => Failure(other.to_string()),
         }
     }
@@ -108,6 +164,40 @@ fn flags(user: &identity::User) -> String {
     flags.join(",")
 }
 
+fn board_flags(board: &Board) -> String {
+    let mut flags = Vec::new();
+    if !board.is_visible {
+        flags.push("hidden");
+    }
+    if !board.is_available {
+        flags.push("closed");
+    }
+    if board.delete_date.is_some() {
+        flags.push("deleted");
+    }
+    flags.join(",")
+}
+
+/// Up to `limit` items of a paged list, fetched page by page.
+async fn collect<T, E, F, Fut>(limit: u32, mut fetch: F) -> Result<Vec<T>, E>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>, E>>,
+{
+    let mut items = Vec::new();
+    let mut page = PageRequest::with_limit(limit.min(100));
+    while (items.len() as u64) < u64::from(limit) {
+        let result = fetch(page).await?;
+        items.extend(result.items);
+        match result.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
+    items.truncate(limit as usize);
+    Ok(items)
+}
+
 async fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::CreateAdmin { name, email, password_stdin } => {
@@ -144,6 +234,81 @@ async fn run(command: Command) -> Result<(), Failure> {
             let target = services.accounts.find_user(&user).await?;
             let unbanned = services.accounts.set_banned(None, target.id, false).await?;
             println!("unbanned {} (id {})", unbanned.name, unbanned.id);
+        }
+        Command::CreateBoard { name, information, access, hidden, closed } => {
+            let services = services().await?;
+            let input = BoardInput {
+                name,
+                information: Some(information),
+                is_visible: Some(!hidden),
+                is_available: Some(!closed),
+                access: Some(access),
+                member_ids: None,
+            };
+            let created = services.boards.create_board(None, input).await?.board;
+            let flags = board_flags(&created);
+            let flags = if flags.is_empty() { String::new() } else { format!(", {flags}") };
+            println!("created board {} (id {}, {}{flags})", created.name, created.id, created.access.as_str());
+        }
+        Command::Grant { user, board } => {
+            let services = services().await?;
+            let user = services.accounts.find_user(&user).await?;
+            let board = services.boards.find_board(&board).await?;
+            if services.boards.grant(None, board.id, user.id).await? {
+                println!("granted {} (id {}) access to board {} (id {})", user.name, user.id, board.name, board.id);
+            } else {
+                println!(
+                    "{} (id {}) is already a member of board {} (id {})",
+                    user.name, user.id, board.name, board.id
+                );
+            }
+        }
+        Command::Revoke { user, board } => {
+            let services = services().await?;
+            let user = services.accounts.find_user(&user).await?;
+            let board = services.boards.find_board(&board).await?;
+            if services.boards.revoke(None, board.id, user.id).await? {
+                println!(
+                    "revoked the access of {} (id {}) to board {} (id {})",
+                    user.name, user.id, board.name, board.id
+                );
+            } else {
+                println!("{} (id {}) was no member of board {} (id {})", user.name, user.id, board.name, board.id);
+            }
+        }
+        Command::ListBoards { user: None, limit } => {
+            let services = services().await?;
+            let boards = collect(limit, |page| services.boards.list_all(None, page)).await?;
+            println!("id\tname\taccess\tflags\tmembers");
+            for admin_board in boards {
+                let board = &admin_board.board;
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    board.id,
+                    board.name,
+                    board.access.as_str(),
+                    board_flags(board),
+                    admin_board.member_ids.len()
+                );
+            }
+        }
+        Command::ListBoards { user: Some(user), limit } => {
+            let services = services().await?;
+            let user = services.accounts.find_user(&user).await?;
+            let actor = Actor { id: user.id, name: user.name.clone(), role: user.role() };
+            let boards = collect(limit, |page| services.boards.list_readable(&actor, page)).await?;
+            println!("id\tname\taccess\tflags\tcan_write");
+            for readable in boards {
+                let board = &readable.board;
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    board.id,
+                    board.name,
+                    board.access.as_str(),
+                    board_flags(board),
+                    if readable.can_write { "yes" } else { "no" }
+                );
+            }
         }
     }
     Ok(())

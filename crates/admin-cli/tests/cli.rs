@@ -5,6 +5,11 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use identity::ports::UserRepository;
+use identity::{Email, NewUser, PasswordHash, UserName};
+use kernel::{AuditLog, Clock, PageRequest, SystemClock};
+use persistence::audit::SqlAuditLog;
+use persistence::identity::SqlUserRepository;
 use persistence::testdb::{TestDatabase, fresh_database_from_env};
 
 struct Cli {
@@ -36,6 +41,35 @@ impl Cli {
             child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
         }
         child.wait_with_output().unwrap()
+    }
+
+    /// Runs a command that must succeed and returns its standard output.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args, None);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    }
+
+    /// Runs a command that must fail with status 1 and one line on standard error; returns it.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args, None);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out.stdout));
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with("admin-cli: "), "{stderr}");
+        stderr
+    }
+
+    /// A regular user, stored directly (no CLI command creates one).
+    async fn user(&self, name: &str) -> i64 {
+        let user = NewUser {
+            name: UserName::parse(name).unwrap(),
+            email: Email::parse(&format!("{name}@example.com")).unwrap(),
+            password_hash: PasswordHash::new("not-a-real-hash".to_owned()),
+            is_superuser: false,
+            join_date: SystemClock.now(),
+        };
+        SqlUserRepository::new(self.db.conn.clone()).create(user).await.unwrap().id
     }
 }
 
@@ -100,4 +134,105 @@ async fn ban_and_unban_by_name_id_or_email() {
     let out = cli.run(&["unban", "--user", "1"], None);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(!text(&cli.run(&["list-users"], None).stdout).contains("banned"));
+}
+
+/// The data rows of a tab-separated listing, each split into its columns.
+fn rows(listing: &str) -> Vec<Vec<String>> {
+    listing.lines().skip(1).map(|l| l.split('\t').map(str::to_owned).collect()).collect()
+}
+
+#[tokio::test]
+async fn boards_are_created_granted_revoked_and_listed_by_name_or_id() {
+    let cli = Cli::new().await;
+    let alice = cli.user("alice").await;
+
+    let out = cli.ok(&["create-board", "--name", "general"]);
+    assert!(out.starts_with("created board general (id 1, public)"), "{out}");
+    let out = cli.ok(&["create-board", "--name", "staff", "--access", "restricted", "--information", "Staff only"]);
+    assert!(out.starts_with("created board staff (id 2, restricted)"), "{out}");
+    let out = cli.ok(&["create-board", "--name", "attic", "--hidden", "--closed"]);
+    assert!(out.contains("hidden,closed"), "{out}");
+
+    let out = cli.ok(&["grant", "--user", "alice", "--board", "staff"]);
+    assert_eq!(out.trim(), format!("granted alice (id {alice}) access to board staff (id 2)"));
+    let out = cli.ok(&["grant", "--user", &alice.to_string(), "--board", "2"]);
+    assert!(out.contains("is already a member"), "{out}");
+
+    let listing = cli.ok(&["list-boards"]);
+    assert_eq!(listing.lines().next(), Some("id\tname\taccess\tflags\tmembers"));
+    assert_eq!(
+        rows(&listing),
+        [
+            ["1", "general", "public", "", "0"],
+            ["2", "staff", "restricted", "", "1"],
+            ["3", "attic", "public", "hidden,closed", "0"],
+        ]
+    );
+    let readable = cli.ok(&["list-boards", "--user", "alice@example.com"]);
+    assert_eq!(rows(&readable), [["1", "general", "public", "", "yes"], ["2", "staff", "restricted", "", "yes"]]);
+
+    let out = cli.ok(&["revoke", "--user", "alice", "--board", "staff"]);
+    assert!(out.starts_with("revoked the access of alice"), "{out}");
+    assert!(cli.ok(&["revoke", "--user", "alice", "--board", "staff"]).contains("was no member"));
+    let readable = cli.ok(&["list-boards", "--user", "alice"]);
+    assert_eq!(rows(&readable), [["1", "general", "public", "", "yes"]]);
+    assert_eq!(rows(&cli.ok(&["list-boards", "--limit", "2"])).len(), 2);
+}
+
+#[tokio::test]
+async fn board_commands_validate_like_the_api_and_exit_1_or_2() {
+    let cli = Cli::new().await;
+    cli.user("alice").await;
+    cli.ok(&["create-board", "--name", "general"]);
+
+    assert!(cli.fails(&["create-board", "--name", "general"]).contains("a board with this name already exists"));
+    let invalid = cli.fails(&["create-board", "--name", " ", "--access", "secret"]);
+    assert!(invalid.starts_with("admin-cli: invalid input:"), "{invalid}");
+    assert!(invalid.contains("access: must be \"public\" or \"restricted\""), "{invalid}");
+    assert!(invalid.contains("name: must not be empty"), "{invalid}");
+    let long = "x".repeat(513);
+    assert!(
+        cli.fails(&["create-board", "--name", "x", "--information", &long])
+            .contains("information: must be at most 512")
+    );
+
+    let public = cli.fails(&["grant", "--user", "alice", "--board", "general"]);
+    assert!(public.contains("public boards need no membership"), "{public}");
+    assert!(cli.fails(&["grant", "--user", "alice", "--board", "nope"]).contains("board not found"));
+    assert!(cli.fails(&["grant", "--user", "nobody", "--board", "general"]).contains("user not found"));
+    assert!(cli.fails(&["list-boards", "--user", "nobody"]).contains("user not found"));
+
+    for usage in [
+        &["create-board"][..],
+        &["grant", "--user", "alice"][..],
+        &["revoke", "--board", "general"][..],
+        &["create-board", "--name", "x", "--hidden", "yes"][..],
+        &["list-boards", "--limit", "many"][..],
+    ] {
+        assert_eq!(cli.run(usage, None).status.code(), Some(2), "{usage:?}");
+    }
+}
+
+#[tokio::test]
+async fn board_commands_are_audited_without_an_actor() {
+    let cli = Cli::new().await;
+    let alice = cli.user("alice").await;
+    cli.ok(&["create-board", "--name", "staff", "--access", "restricted"]);
+    cli.ok(&["grant", "--user", "alice", "--board", "staff"]);
+    cli.ok(&["revoke", "--user", "alice", "--board", "staff"]);
+    cli.ok(&["ban", "--user", "alice"]);
+
+    let trail = SqlAuditLog::new(cli.db.conn.clone()).list(PageRequest::with_limit(10)).await.unwrap();
+    let actions: Vec<(&str, Option<i64>, Option<i64>)> =
+        trail.items.iter().map(|r| (r.entry.action.as_str(), r.entry.actor_id, r.entry.target_id)).collect();
+    assert_eq!(
+        actions,
+        [
+            ("user.ban", None, Some(alice)),
+            ("board.member.revoke", None, Some(1)),
+            ("board.member.grant", None, Some(1)),
+            ("board.create", None, Some(1)),
+        ]
+    );
+    assert_eq!(trail.items[1].entry.detail, serde_json::json!({"user_id": alice}));
 }

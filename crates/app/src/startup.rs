@@ -43,6 +43,8 @@ impl Application {
         let address = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?;
         let state = AppState {
             accounts: services.accounts.clone(),
+            boards: services.boards.clone(),
+            audit: services.audit.clone(),
             posts: services.posts.clone(),
             comments: services.comments.clone(),
             attachments: services.attachments.clone(),

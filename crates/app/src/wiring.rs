@@ -4,7 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use board::{AttachmentPorts, AttachmentService, BoardGate, CommentService, PostService, UploadLimits, ViewCounter};
+use board::{
+    AttachmentPorts, AttachmentService, BoardGate, BoardPorts, BoardService, CommentService, PostService, UploadLimits,
+    ViewCounter,
+};
 use identity::ports::{Mailer, NoAccountEvents};
 use identity::service::AccountPorts;
 use identity::{AccountService, IdentityConfig};
@@ -12,7 +15,8 @@ use kernel::{AuditLog, Clock, SystemClock};
 use persistence::DatabaseConnection;
 use persistence::audit::SqlAuditLog;
 use persistence::board::{
-    SqlAttachmentRepository, SqlBoardDirectory, SqlCommentRepository, SqlPostRepository, SqlViewSink,
+    SqlAttachmentRepository, SqlBoardDirectory, SqlBoardRepository, SqlCommentRepository, SqlPostRepository,
+    SqlViewSink,
 };
 use persistence::files::LocalFileStore;
 use persistence::identity::{SqlResetTokenRepository, SqlSessionRepository, SqlUserRepository};
@@ -38,6 +42,7 @@ pub struct Services {
     pub db: DatabaseConnection,
     pub accounts: Arc<AccountService>,
     pub audit: Arc<dyn AuditLog>,
+    pub boards: Arc<BoardService>,
     pub posts: Arc<PostService>,
     pub comments: Arc<CommentService>,
     pub attachments: Arc<AttachmentService>,
@@ -112,11 +117,18 @@ pub fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Ser
         },
         identity_config,
     );
+    let boards = BoardService::new(BoardPorts {
+        boards: Arc::new(SqlBoardRepository::new(db.clone())),
+        directory: Arc::new(SqlBoardDirectory::new(db.clone())),
+        audit: audit.clone(),
+        clock: clock.clone(),
+    });
     let board_services = build_board_services(settings, &db, clock)?;
     Ok(Services {
         db,
         accounts: Arc::new(accounts),
         audit,
+        boards: Arc::new(boards),
         posts: board_services.posts,
         comments: board_services.comments,
         attachments: board_services.attachments,

@@ -47,6 +47,12 @@ pub enum BoardError {
     /// The upload request is not readable as multipart with `file` parts.
     #[error("the upload is malformed: {0}")]
     UploadMalformed(String),
+    /// An admin action asked for by someone who is not an admin.
+    #[error("administrator rights are required")]
+    AdminRequired,
+    /// A membership change names a user that does not exist.
+    #[error("user not found")]
+    UserNotFound,
     #[error(transparent)]
     Infra(#[from] InfraError),
 }

@@ -65,6 +65,8 @@ where
         .service(
             scope::scope("/api/v1")
                 .configure(routes::accounts::configure)
+                .configure(routes::admin::configure)
+                .configure(routes::boards::configure)
                 .configure(routes::posts::configure)
                 .configure(routes::comments::configure)
                 .configure(routes::attachments::configure),

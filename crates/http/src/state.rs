@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use board::{AttachmentService, CommentService, PostService};
+use board::{AttachmentService, BoardService, CommentService, PostService};
 use identity::AccountService;
+use kernel::AuditLog;
 
 use crate::client::ClientPolicy;
 use crate::cursor::CursorCodec;
@@ -40,6 +41,9 @@ pub struct AppState {
     pub posts: Arc<PostService>,
     pub comments: Arc<CommentService>,
     pub attachments: Arc<AttachmentService>,
+    pub boards: Arc<BoardService>,
+    /// The audit trail, read by `GET /admin/audit`.
+    pub audit: Arc<dyn AuditLog>,
     pub cursors: CursorCodec,
     pub client: ClientPolicy,
     pub limiter: RateLimiter,

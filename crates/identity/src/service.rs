@@ -513,6 +513,37 @@ impl AccountService {
         self.profile(user_id).await
     }
 
+    /// An admin's moderation of a user (`PATCH /admin/users/{id}`): bans or unbans and/or
+    /// deactivates or reactivates, changing (and recording) only what differs from the
+    /// user's current state. Naming either field for oneself is `CannotModerateSelf`.
+    pub async fn moderate(
+        &self,
+        by: Option<&Actor>,
+        user_id: UserId,
+        is_banned: Option<bool>,
+        is_active: Option<bool>,
+    ) -> Result<User, IdentityError> {
+        if let Some(actor) = by
+            && !actor.is_admin()
+        {
+            return Err(IdentityError::AdminRequired);
+        }
+        if is_banned.is_some() || is_active.is_some() {
+            self.check_moderator(by, user_id)?;
+        }
+        let user = self.profile(user_id).await?;
+        let mut changed = false;
+        if let Some(banned) = is_banned.filter(|b| *b != user.is_banned) {
+            self.set_banned(by, user_id, banned).await?;
+            changed = true;
+        }
+        if let Some(active) = is_active.filter(|a| *a != user.is_active) {
+            self.set_active(by, user_id, active).await?;
+            changed = true;
+        }
+        if changed { self.profile(user_id).await } else { Ok(user) }
+    }
+
     fn check_moderator(&self, by: Option<&Actor>, target: UserId) -> Result<(), IdentityError> {
         match by {
             None => Ok(()),

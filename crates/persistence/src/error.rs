@@ -29,24 +29,35 @@ fn is_transient_sqlx(err: &sea_orm::sqlx::Error) -> bool {
         | Error::PoolClosed
         | Error::WorkerCrashed => true,
         Error::Database(db) => {
+            // MySQL/MariaDB report SQLSTATEs as codes; their own error numbers tell more:
+            // 1205 lock wait timeout, 1213 deadlock, 2006/2013 server gone, 1053 shutdown.
+            if let Some(mysql) = db.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>() {
+                return matches!(mysql.number(), 1053 | 1205 | 1213 | 2006 | 2013);
+            }
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-            // SQLite: 5 BUSY, 6 LOCKED (and their extended codes, e.g. 517).
+            // SQLite: 5 BUSY, 6 LOCKED (and their extended codes, e.g. 517, 261).
             // PostgreSQL: class 08 connection exceptions, 57P01..57P03 shutdown/cannot connect,
             // 40001 serialization failure, 40P01 deadlock.
-            // MySQL/MariaDB: 1205 lock wait timeout, 1213 deadlock, 2006/2013 server gone.
-            code == "5"
-                || code == "6"
-                || code == "517"
-                || code == "261"
+            matches!(code.as_str(), "5" | "6" | "517" | "261" | "40001" | "40P01")
                 || code.starts_with("08")
                 || code.starts_with("57P0")
-                || code == "40001"
-                || code == "40P01"
-                || code == "1205"
-                || code == "1213"
-                || code == "2006"
-                || code == "2013"
-                || code == "HY000" && db.message().contains("Lost connection")
+        }
+        _ => false,
+    }
+}
+
+/// True when the transaction lost a race with another one (deadlock or serialization
+/// failure on PostgreSQL and MySQL/MariaDB): running it again may succeed.
+pub fn is_deadlock(err: &DbErr) -> bool {
+    let sqlx = match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e.deref(),
+        _ => return false,
+    };
+    match sqlx {
+        sea_orm::sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            // SQLSTATE: MySQL reports its deadlock (1213) as 40001 too.
+            matches!(code.as_str(), "40001" | "40P01")
         }
         _ => false,
     }

@@ -18,6 +18,10 @@ pub const TEST_DATABASE_URL_VAR: &str = "AGORA_TEST_DATABASE_URL";
 /// Prefix of every database created on a server, so that leftovers are easy to find.
 pub const DATABASE_NAME_PREFIX: &str = "agora_t_";
 
+/// Names a run: its databases are `agora_t_<run>_<random>`, so that one run can drop its
+/// own leftovers without touching a concurrent run's.
+pub const TEST_RUN_VAR: &str = "AGORA_TEST_RUN";
+
 /// A migrated database that lives as long as this value (the SQLite directory is deleted on
 /// drop; a server database is dropped by [`TestDatabase::close`]).
 #[derive(Debug)]
@@ -97,7 +101,12 @@ async fn fresh_server_database(base_url: &str) -> Result<TestDatabase, DbErr> {
     let admin = Database::connect(server_options(base_url))
         .await
         .map_err(|e| DbErr::Custom(format!("cannot reach the test database server {}: {e}", redact(base_url))))?;
-    let name = format!("{DATABASE_NAME_PREFIX}{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+    let run = std::env::var(TEST_RUN_VAR)
+        .ok()
+        .filter(|r| !r.is_empty() && r.len() <= 16 && r.chars().all(|c| c.is_ascii_alphanumeric()))
+        .map(|r| format!("{r}_"))
+        .unwrap_or_default();
+    let name = format!("{DATABASE_NAME_PREFIX}{run}{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
     let create = match admin.get_database_backend() {
         DbBackend::MySql => {
             format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")

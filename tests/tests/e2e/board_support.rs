@@ -1,15 +1,14 @@
-//! Helpers of the post, comment, view and attachment tests: boards and memberships are made
-//! directly in the database (the boards administration API is another branch's work), posts
-//! and comments through the API, and a second server on the same database.
+//! Helpers of the post, comment, view and attachment tests: boards, memberships, posts and
+//! comments made through the API, and a second server on the same database.
 
 use std::time::{Duration, Instant};
 
 use actix_web::dev::ServerHandle;
 use app::{Application, Settings};
 use e2e::{Authed, TestApp, TestUser, unique};
-use persistence::entity::{board, board_member, post};
+use persistence::entity::post;
 use reqwest::StatusCode;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 /// How a test board is set up.
@@ -25,29 +24,23 @@ pub const RESTRICTED: BoardSpec = BoardSpec { restricted: true, visible: true, a
 pub const HIDDEN: BoardSpec = BoardSpec { restricted: false, visible: false, available: true };
 pub const CLOSED: BoardSpec = BoardSpec { restricted: false, visible: true, available: false };
 
-/// Inserts a board row and returns its id.
+/// Creates a board through the admin API (`TestApp::create_board_with`) and returns its id.
 pub async fn create_board(app: &TestApp, spec: BoardSpec) -> i64 {
-    let now = chrono::Utc::now();
-    let model = board::ActiveModel {
-        name: Set(unique("board")),
-        information: Set("a test board".to_owned()),
-        is_visible: Set(spec.visible),
-        is_available: Set(spec.available),
-        access: Set(if spec.restricted { "restricted" } else { "public" }.to_owned()),
-        create_date: Set(now),
-        update_date: Set(now),
-        delete_date: Set(None),
-        ..Default::default()
-    };
-    model.insert(&app.services.db).await.expect("insert board").id
+    let admin = app.new_admin().await;
+    let body = json!({
+        "name": unique("board"),
+        "information": "a test board",
+        "is_visible": spec.visible,
+        "is_available": spec.available,
+        "access": if spec.restricted { "restricted" } else { "public" },
+    });
+    app.create_board_with(&admin, body).await["id"].as_i64().expect("board id")
 }
 
-/// Makes `user` a member of the (restricted) board.
+/// Makes `user` a member of the (restricted) board, and of no other (admin API).
 pub async fn add_member(app: &TestApp, board_id: i64, user: &TestUser) {
-    board_member::ActiveModel { board_id: Set(board_id), user_id: Set(user.id), create_date: Set(chrono::Utc::now()) }
-        .insert(&app.services.db)
-        .await
-        .expect("insert membership");
+    let admin = app.new_admin().await;
+    app.set_memberships(&admin, user.id, &[board_id]).await;
 }
 
 /// Writes a post through the API and returns its body.

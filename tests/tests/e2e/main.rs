@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod admin;
 mod attachments;
 mod board_support;
+mod boards;
 mod comments;
 mod platform;
 mod posts;

@@ -328,6 +328,16 @@ async fn hidden_boards_are_not_found_on_every_read_except_for_admins() {
     let admin = app.new_admin().await;
     let user = app.new_user().await;
     let (board, post, attachment) = populated_board(&app, &admin, HIDDEN).await;
+    for outcome in read_statuses(&app, &user, board, post, attachment).await {
+        assert_eq!(
+            (outcome["status"].as_u64(), outcome["code"].as_str()),
+            (Some(404), Some("board.not_found")),
+            "{outcome}"
+        );
+    }
+    // Hidden beats membership: a member of a hidden restricted board sees nothing either.
+    let hidden_restricted = crate::board_support::BoardSpec { restricted: true, visible: false, available: true };
+    let (board, post, attachment) = populated_board(&app, &admin, hidden_restricted).await;
     add_member(&app, board, &user).await;
     for outcome in read_statuses(&app, &user, board, post, attachment).await {
         assert_eq!(

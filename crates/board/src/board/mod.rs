@@ -2,3 +2,6 @@
 
 pub mod access;
 pub mod model;
+pub mod ports;
+pub mod service;
+pub mod values;

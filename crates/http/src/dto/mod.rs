@@ -1,4 +1,6 @@
 //! Request and response bodies of the API, with their OpenAPI schemas.
 
 pub mod accounts;
+pub mod admin;
+pub mod boards;
 pub mod posts;

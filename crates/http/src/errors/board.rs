@@ -14,6 +14,8 @@ impl From<BoardError> for ApiError {
             BoardError::Forbidden => ApiError::forbidden("board.forbidden", detail),
             BoardError::Closed => ApiError::forbidden("board.closed", detail),
             BoardError::NameTaken => ApiError::conflict("board.name_taken", detail),
+            BoardError::AdminRequired => ApiError::forbidden("auth.admin_required", detail),
+            BoardError::UserNotFound => ApiError::not_found("user.not_found", detail),
             BoardError::PostNotFound => ApiError::not_found("post.not_found", detail),
             BoardError::NotPostAuthor => ApiError::forbidden("post.not_owner", detail),
             BoardError::CommentNotFound => ApiError::not_found("comment.not_found", detail),

@@ -1,7 +1,9 @@
 //! Route handlers, one file per area of the API.
 
 pub mod accounts;
+pub mod admin;
 pub mod attachments;
+pub mod boards;
 pub mod comments;
 pub mod fallback;
 pub mod health;

@@ -704,3 +704,44 @@ async fn a_zero_cache_ttl_checks_every_request() {
         service.authenticate("t").await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn moderation_changes_and_records_only_what_differs() {
+    let mut fx = Fixture::new();
+    let mut banned = user(1);
+    banned.is_banned = true;
+    fx.users.expect_find_by_id().with(eq(1)).times(1).returning(|_| Ok(Some(user(1))));
+    fx.users.expect_find_by_id().with(eq(1)).returning(move |_| Ok(Some(banned.clone())));
+    fx.users.expect_set_banned().with(eq(1), eq(true), always()).times(1).returning(|_, _, _| Ok(()));
+    fx.sessions.expect_revoke_all().times(1).returning(|_, _, _, _| Ok(()));
+    fx.events.expect_account_disabled().times(1).return_const(());
+    fx.audit.expect_record().withf(|e| e.action == "user.ban" && e.actor_id == Some(9)).times(1).returning(|_| Ok(()));
+    let service = fx.build();
+    // Already active: only the ban is applied and recorded.
+    let after = service.moderate(Some(&admin_actor(9)), 1, Some(true), Some(true)).await.unwrap();
+    assert!(after.is_banned);
+    // Banned already: nothing to do, nothing recorded.
+    let again = service.moderate(Some(&admin_actor(9)), 1, Some(true), None).await.unwrap();
+    assert!(again.is_banned);
+}
+
+#[tokio::test]
+async fn moderation_of_oneself_or_by_a_non_admin_is_refused() {
+    let mut fx = Fixture::new();
+    fx.users.expect_find_by_id().with(eq(3)).returning(|_| Ok(Some(user(3))));
+    let service = fx.build();
+    let plain = Actor { id: 2, name: "u".to_owned(), role: Role::User };
+    assert!(matches!(service.moderate(Some(&plain), 1, None, None).await, Err(IdentityError::AdminRequired)));
+    let me = admin_actor(3);
+    assert!(matches!(service.moderate(Some(&me), 3, Some(true), None).await, Err(IdentityError::CannotModerateSelf)));
+    assert!(matches!(service.moderate(Some(&me), 3, None, Some(false)).await, Err(IdentityError::CannotModerateSelf)));
+    assert!(service.moderate(Some(&me), 3, None, None).await.is_ok(), "an empty change of oneself reads the user");
+}
+
+#[tokio::test]
+async fn moderating_an_unknown_user_is_not_found() {
+    let mut fx = Fixture::new();
+    fx.users.expect_find_by_id().returning(|_| Ok(None));
+    let err = fx.build().moderate(Some(&admin_actor(9)), 44, Some(true), None).await.unwrap_err();
+    assert!(matches!(err, IdentityError::UserNotFound));
+}

@@ -4,6 +4,7 @@ mod attachments;
 mod comments;
 mod directory;
 mod posts;
+mod repository;
 mod rows;
 mod views;
 
@@ -11,4 +12,5 @@ pub use attachments::SqlAttachmentRepository;
 pub use comments::SqlCommentRepository;
 pub use directory::SqlBoardDirectory;
 pub use posts::SqlPostRepository;
+pub use repository::SqlBoardRepository;
 pub use views::SqlViewSink;
