@@ -280,6 +280,10 @@ async fn bodies_that_are_not_file_uploads_are_refused() {
     let form = Form::new().text("comment", "hi");
     let response = app.post(&path).bearer(&alice).multipart(form).send().await.unwrap();
     assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "request.validation_failed").await;
+    let form = Form::new().part("file", Part::bytes(b"{}".to_vec()));
+    let response = app.post(&path).bearer(&alice).multipart(form).send().await.unwrap();
+    let body = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "request.validation_failed").await;
+    assert!(body["errors"]["file"].is_array(), "a `file` part without a filename is no file: {body}");
     let response = app.post(&path).bearer(&alice).multipart(Form::new()).send().await.unwrap();
     assert_eq!(response.status().as_u16() / 100, 4, "an empty form is refused");
     assert!(stored_files(&app.settings.storage.dir).is_empty());

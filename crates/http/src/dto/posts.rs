@@ -162,10 +162,10 @@ impl From<Attachment> for AttachmentDto {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewPostRequest {
     /// 1..64 characters, not blank.
-    #[schema(example = "Hello board")]
+    #[schema(example = "Hello board", min_length = 1, max_length = 64)]
     pub title: String,
     /// 1..1024 characters, not blank.
-    #[schema(example = "First post!")]
+    #[schema(example = "First post!", min_length = 1, max_length = 1024)]
     pub content: String,
 }
 
@@ -173,15 +173,17 @@ pub struct NewPostRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PostPatchRequest {
     /// 1..64 characters, not blank.
+    #[schema(min_length = 1, max_length = 64)]
     pub title: Option<String>,
     /// 1..1024 characters, not blank.
+    #[schema(min_length = 1, max_length = 1024)]
     pub content: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CommentRequest {
     /// 1..256 characters, not blank.
-    #[schema(example = "Nice post")]
+    #[schema(example = "Nice post", min_length = 1, max_length = 256)]
     pub content: String,
 }
 
@@ -195,13 +197,26 @@ pub struct PostListQuery {
     pub cursor: Option<String>,
     /// `new` (newest first, the default), `top` (most likes) or `views` (most views); ties
     /// newest first.
-    #[param(example = "new")]
+    #[param(value_type = Option<PostSortParam>, example = "new")]
     pub sort: Option<String>,
     /// Case-insensitive substring of the title or the content (at most 256 characters).
+    #[param(max_length = 256)]
     pub q: Option<String>,
 }
 
-/// A multipart upload: one or more parts named `file`.
+/// The orders of a board's post list (documentation of `?sort=`; the handler reads a string
+/// so that an unknown value is a 422 naming `sort`).
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum PostSortParam {
+    New,
+    Top,
+    Views,
+}
+
+/// A multipart upload: one or more parts named `file`, each a file upload (with a
+/// `filename` in its `Content-Disposition`). No other part is accepted.
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {

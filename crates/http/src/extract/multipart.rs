@@ -34,8 +34,8 @@ pub fn require_multipart(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-/// The `file` parts of a multipart body; any other part is refused (422), so that no
-/// unbounded non-file data is read.
+/// The `file` parts of a multipart body; any other part, and a `file` part without a file
+/// name, is refused (422), so that no unbounded non-file data is read.
 pub struct MultipartFiles {
     multipart: Multipart,
     current: Option<Field>,
@@ -65,7 +65,15 @@ impl UploadParts for MultipartFiles {
                 "unexpected part: an upload has only parts named `file`",
             )));
         }
-        let file_name = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned);
+        // A part without a file name is a form field, not a file: refusing it keeps text
+        // (e.g. a JSON value sent by mistake) from being stored as an attachment.
+        let Some(file_name) = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned) else {
+            return Err(BoardError::Validation(FieldErrors::single(
+                FILE_PART,
+                "each `file` part must be a file upload, with a filename in its Content-Disposition",
+            )));
+        };
+        let file_name = Some(file_name);
         let content_type = field.content_type().map(|mime| mime.to_string());
         self.current = Some(field);
         Ok(Some(IncomingFile { file_name, content_type }))
