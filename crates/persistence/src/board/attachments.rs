@@ -201,9 +201,10 @@ impl AttachmentRepository for SqlAttachmentRepository {
             .filter(attachment::Column::Id.eq(id))
             .filter(post::Column::IsVisible.eq(true))
             .into_model::<AttachmentRow>()
-            .one(&self.db)
+            .all(&self.db)
             .await
-            .map_err(db_err)?;
+            .map_err(db_err)?
+            .pop();
         let Some(row) = row else {
             return Ok(None);
         };

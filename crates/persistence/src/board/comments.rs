@@ -122,9 +122,10 @@ impl CommentRepository for SqlCommentRepository {
         let row = visible_comments()
             .filter(comment::Column::Id.eq(id))
             .into_model::<CommentRow>()
-            .one(&self.db)
+            .all(&self.db)
             .await
-            .map_err(db_err)?;
+            .map_err(db_err)?
+            .pop();
         let Some(row) = row else {
             return Ok(None);
         };
