@@ -10,11 +10,11 @@ use board::{Comment, CommentId, PostId};
 use kernel::{Cursor, InfraError, Page, PageRequest, Timestamp};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait, Select, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, Set, TransactionTrait,
 };
 
-use crate::board::rows::{CommentRow, attachment_to_domain};
+use crate::board::rows::{CommentRow, attachment_to_domain, literal_limit};
 use crate::entity::{attachment, comment, post, users};
 use crate::error::db_err;
 
@@ -193,7 +193,8 @@ impl CommentRepository for SqlCommentRepository {
         if let Some(after) = page.after {
             query = query.filter(comment::Column::Id.gt(after.id));
         }
-        let rows = query.into_model::<CommentRow>().all(&self.db).await.map_err(db_err)?;
+        let stmt = literal_limit(query.build(self.db.get_database_backend()), page.fetch_limit());
+        let rows = CommentRow::find_by_statement(stmt).all(&self.db).await.map_err(db_err)?;
         let comments = with_files(&self.db, rows).await?;
         Ok(Page::from_rows(comments, &page, |c| Cursor::by_id(c.id)))
     }

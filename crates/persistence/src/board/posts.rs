@@ -9,10 +9,10 @@ use kernel::{InfraError, Page, PageRequest, Timestamp, UserId};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SubQueryStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, JoinType,
-    QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationTrait, Select, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationTrait, Select, Set, TransactionTrait,
 };
 
-use crate::board::rows::{PostRow, attachment_to_domain};
+use crate::board::rows::{PostRow, attachment_to_domain, literal_limit};
 use crate::entity::{attachment, board as board_entity, post, post_like, users};
 use crate::error::{db_err, is_unique_violation, like_pattern};
 
@@ -235,7 +235,8 @@ impl PostRepository for SqlPostRepository {
                 ),
             };
         }
-        let rows = query.into_model::<PostRow>().all(&self.db).await.map_err(db_err)?;
+        let stmt = literal_limit(query.build(self.db.get_database_backend()), page.fetch_limit());
+        let rows = PostRow::find_by_statement(stmt).all(&self.db).await.map_err(db_err)?;
         let posts = rows.into_iter().map(Post::from).collect();
         let sort = filter.sort;
         Ok(Page::from_rows(posts, &page, |p| sort.cursor_of(p)))

@@ -3,7 +3,8 @@
 use board::attachment::model::Attachment;
 use board::{Author, Comment, Post};
 use chrono::{DateTime, Utc};
-use sea_orm::FromQueryResult;
+use sea_orm::sea_query::{Value, Values};
+use sea_orm::{DbBackend, FromQueryResult, Statement};
 
 use crate::entity::attachment;
 
@@ -81,5 +82,55 @@ pub(crate) fn attachment_to_domain(model: attachment::Model) -> Attachment {
         content_type: model.content_type,
         size: model.size,
         create_date: model.create_date,
+    }
+}
+
+/// The statement with its final `LIMIT ?` written as a literal, on SQLite. SQLite re-prepares
+/// a statement whose LIMIT is a bound parameter on every execution (the plan depends on the
+/// value); with a literal, each page size keeps one prepared statement in the cache. Any
+/// statement not ending in a bound LIMIT of exactly `limit` is returned unchanged.
+pub(crate) fn literal_limit(stmt: Statement, limit: u64) -> Statement {
+    if stmt.db_backend != DbBackend::Sqlite {
+        return stmt;
+    }
+    let Some(head) = stmt.sql.strip_suffix(" LIMIT ?") else {
+        return stmt;
+    };
+    let Some(values) = &stmt.values else {
+        return stmt;
+    };
+    let bound_limit = match values.0.last() {
+        Some(Value::BigUnsigned(Some(n))) => Some(*n),
+        Some(Value::BigInt(Some(n))) => u64::try_from(*n).ok(),
+        _ => None,
+    };
+    if bound_limit != Some(limit) {
+        return stmt;
+    }
+    let mut rest = values.0.clone();
+    rest.pop();
+    Statement { sql: format!("{head} LIMIT {limit}"), values: Some(Values(rest)), db_backend: stmt.db_backend }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+
+    use super::*;
+    use crate::entity::post;
+
+    #[test]
+    fn a_bound_limit_becomes_a_literal_on_sqlite_only() {
+        let query = post::Entity::find().filter(post::Column::BoardId.eq(3)).limit(21);
+        let stmt = literal_limit(query.clone().build(DbBackend::Sqlite), 21);
+        assert!(stmt.sql.ends_with(" LIMIT 21"), "{}", stmt.sql);
+        assert_eq!(stmt.values.unwrap().0.len(), 1, "only the board id stays bound");
+
+        let other = literal_limit(query.clone().build(DbBackend::Postgres), 21);
+        assert!(other.sql.ends_with("LIMIT $2"), "{}", other.sql);
+        let mismatch = literal_limit(query.build(DbBackend::Sqlite), 5);
+        assert!(mismatch.sql.ends_with("LIMIT ?"), "a different limit leaves it alone");
     }
 }
