@@ -13,9 +13,9 @@ endif
 INTEGRATION_ONLY := test(/^rabbitmq::/)
 # Fault drills start private PostgreSQL/RabbitMQ instances; only `make drills` runs them.
 DRILLS := binary(drills)
-SUITES := (package(persistence) | package(e2e) | package(admin-cli) | package(migration)) - $(DRILLS)
+SUITES := (package(persistence) | package(e2e) | package(admin-cli) | package(migration) | package(ai-worker) | package(messaging)) - $(DRILLS)
 
-.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench docker-check fuzz clean-test-databases nextest
+.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench bench-ai bench-board docker-check fuzz clean-test-databases nextest
 
 ## Serve on the embedded default: SQLite and files under data/, in-process job queue.
 run:
@@ -62,10 +62,11 @@ test-integration: nextest
 	scripts/require-services.sh "$(PG_URL)" "$(MYSQL_URL)" "$(AMQP_URL)"
 	@echo "== PostgreSQL =="
 	AGORA_TEST_RUN=$(TEST_RUN) AGORA_TEST_DATABASE_URL="$(PG_URL)" AGORA_TEST_AMQP_URL="$(AMQP_URL)" \
-XX
+	  $(CARGO) nextest run --workspace --no-fail-fast -E '$(SUITES)'
+	@echo "== MariaDB =="
 	AGORA_TEST_RUN=$(TEST_RUN) AGORA_TEST_DATABASE_URL="$(MYSQL_URL)" AGORA_TEST_AMQP_URL="$(AMQP_URL)" \
 	  $(CARGO) nextest run --workspace --no-fail-fast -E '$(SUITES)'
-	$(MAKE) clean-test-databases
+	$(MAKE) clean-test-databases TEST_RUN=$(TEST_RUN)
 
 ## Fault drills: real processes on private PostgreSQL and RabbitMQ instances the drills
 ## start, break and restart themselves (needs root for initdb/rabbitmq-server as their
@@ -80,16 +81,27 @@ FUZZ_EXAMPLES ?= 40
 fuzz:
 	scripts/fuzz/run.sh $(FUZZ_EXAMPLES)
 
-## Load benchmark (not a test): a release build of the server on SQLite, driven by
-## concurrent clients; prints requests/s and p50/p99 per route. BENCH_SECONDS,
-## BENCH_CONCURRENCY and BENCH_POSTS tune it.
-bench:
+## Benchmarks (not tests). bench-ai: inference jobs per second, submitted to completion, and
+## p50/p99 submit-to-result latency with `?wait=`: in-process, then through RabbitMQ with one
+## ai-worker process (AMQP_URL; the database is SQLite unless AGORA_TEST_DATABASE_URL is set).
+bench: bench-ai bench-board
+
+bench-ai:
+	$(CARGO) build --release --workspace --bins
+	AGORA_TEST_AMQP_URL="$(AMQP_URL)" target/release/bench-ai $(ARGS)
+
+## bench-board: the board routes (post read, post list, comment write, beside /health/live
+## and /users/me) against a release server on SQLite, driven by concurrent clients; prints
+## requests/s and p50/p99 per route. BENCH_SECONDS, BENCH_CONCURRENCY, BENCH_POSTS and
+## BENCH_ROUTES tune it (crates/bench).
+bench-board:
 	$(CARGO) build --release --workspace --bins
 	target/release/bench
 
-## Drops the databases the suites created on the servers (agora_t_*).
+## Drops the databases this run created on the servers (agora_t_<run>_*; TEST_RUN=all for
+## every run's).
 clean-test-databases:
-	scripts/drop-test-databases.sh "$(PG_URL)" "$(MYSQL_URL)"
+	scripts/drop-test-databases.sh "$(PG_URL)" "$(MYSQL_URL)" "$(TEST_RUN)"
 
 ## Syntax-checks the container stack without a Docker engine (Debian's docker-compose v1
 ## reads and validates the compose file) and the Grafana dashboard JSON.

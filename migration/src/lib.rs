@@ -10,6 +10,7 @@ pub mod m0002_board;
 pub mod m0003_chat;
 pub mod m0004_ai;
 pub mod m0005_audit;
+pub mod m0006_ai_artifact_format;
 mod types;
 
 /// Every migration, oldest first.
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_chat::Migration),
             Box::new(m0004_ai::Migration),
             Box::new(m0005_audit::Migration),
+            Box::new(m0006_ai_artifact_format::Migration),
         ]
     }
 }

@@ -19,6 +19,10 @@ use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+pub mod ai;
+pub mod tcp_proxy;
+pub mod worker;
+
 /// A running server and everything a test needs to talk to it.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`
@@ -30,7 +34,7 @@ pub struct TestApp {
     pub dir: TempDir,
     handle: ServerHandle,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    _db: TestDatabase,
+    _db: Option<TestDatabase>,
 }
 
 /// A user with a live session.
@@ -63,6 +67,12 @@ pub fn test_settings(database_url: &str, dir: &Path) -> Settings {
     settings.mail.dir = dir.join("mail");
     if let Ok(amqp) = std::env::var(TEST_AMQP_URL_VAR) {
         settings.amqp.url = app::settings::Secret::new(amqp);
+        // Each server gets its own AI job queue on the shared broker, which it consumes
+        // itself (tests of separate ai-worker processes turn that off), and which the
+        // broker deletes once the test is over.
+        settings.ai.queue = unique("agora_test_ai");
+        settings.ai.queue_expiry_secs = 600;
+        settings.ai.app_consumes_jobs = true;
     }
     settings
 }
@@ -99,7 +109,7 @@ impl TestApp {
             dir,
             handle,
             server: Some(server),
-            _db: db,
+            _db: Some(db),
         }
     }
 
@@ -225,6 +235,38 @@ impl TestApp {
             entries.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "eml")).collect();
         paths.sort();
         paths.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+    }
+
+    /// Stops the server gracefully and starts a new one on the same database, directory
+    /// and settings, changed first by `configure`.
+    pub async fn restart_with(mut self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        self.handle.stop(true).await;
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server stopped cleanly");
+        }
+        let mut settings = self.settings.clone();
+        settings.server.port = 0;
+        configure(&mut settings);
+        let application = Application::build(settings.clone()).await.expect("the server starts again");
+        let port = application.port();
+        let services = application.services().clone();
+        let handle = application.handle();
+        let server = tokio::spawn(application.run_until_stopped());
+        // Take the database and directory out of the stopped app, which has nothing left
+        // to stop on drop.
+        let db = self._db.take();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temporary directory"));
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            client: self.client.clone(),
+            settings,
+            services,
+            dir,
+            handle,
+            server: Some(server),
+            _db: db,
+        }
     }
 
     /// Stops the server gracefully and waits until it has finished.

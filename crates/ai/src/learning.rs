@@ -279,6 +279,20 @@ pub trait LoadedModel: Send + Sync + fmt::Debug {
     fn predict(&self, inputs: &[Vec<f64>]) -> Result<Vec<f64>, LearningError>;
 }
 
+/// The CPU-bound learning work of the service and the job runner, run off the async
+/// executor: parsing datasets, loading artifacts and predicting. Keeps the domain free of
+/// any runtime while nothing it starts blocks a reactor thread.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait LearningRuntime: Send + Sync {
+    /// [`DatasetParser::parse`] on a blocking thread, with the same contract.
+    async fn parse_dataset(&self, csv: Vec<u8>, limits: DatasetLimits) -> Result<Table, DatasetError>;
+    /// [`Predictor::load`] on a blocking thread, with the same contract.
+    async fn load_model(&self, artifact: ModelArtifact) -> Result<Arc<dyn LoadedModel>, LearningError>;
+    /// [`LoadedModel::predict`] on a blocking thread, with the same contract.
+    async fn predict(&self, model: Arc<dyn LoadedModel>, inputs: Vec<Vec<f64>>) -> Result<Vec<f64>, LearningError>;
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

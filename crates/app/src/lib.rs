@@ -2,6 +2,7 @@
 //! the domain services and hands those to the HTTP layer. The only crate that knows every
 //! concrete type; `agora` (the server), `admin-cli` and `ai-worker` all start from here.
 
+pub mod ai_jobs;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

@@ -78,6 +78,7 @@ pub struct Settings {
     pub views: ViewSettings,
     pub upload: UploadSettings,
     pub log: LogSettings,
+    pub ai: AiSettings,
 }
 
 fn default_env() -> AppEnv {
@@ -207,6 +208,60 @@ pub struct UploadSettings {
     pub max_files: u32,
 }
 
+/// AI jobs: the queue, the workers, and the limits of uploaded datasets.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AiSettings {
+    pub queue: String,
+    pub queue_expiry_secs: u64,
+    pub concurrency: u16,
+    pub max_attempts: u32,
+    pub retry_delay_ms: u64,
+    pub publish_timeout_ms: u64,
+    pub shutdown_grace_secs: u64,
+    pub app_consumes_jobs: bool,
+    pub model_cache_size: usize,
+    pub training_seed: u64,
+    pub dataset_max_bytes: usize,
+    pub dataset_max_rows: usize,
+    pub dataset_max_columns: usize,
+    pub metrics_interval_secs: u64,
+    pub simulated_job_delay_ms: u64,
+}
+
+impl AiSettings {
+    /// The longest job queue name: RabbitMQ names end at 255 bytes, and suffixes are added.
+    pub const MAX_QUEUE_NAME: usize = 200;
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let queue = &self.queue;
+        if queue.is_empty()
+            || queue.len() > Self::MAX_QUEUE_NAME
+            || !queue.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':'))
+            || queue.starts_with("amq.")
+        {
+            return Err(SettingsError::Invalid(format!(
+                "ai.queue must be 1..{} characters of letters, digits, '.', '_', '-' or ':', not starting \
+                 with \"amq.\"; got {queue:?}",
+                Self::MAX_QUEUE_NAME
+            )));
+        }
+        for (name, value) in [
+            ("ai.concurrency", u64::from(self.concurrency)),
+            ("ai.max_attempts", u64::from(self.max_attempts)),
+            ("ai.publish_timeout_ms", self.publish_timeout_ms),
+            ("ai.metrics_interval_secs", self.metrics_interval_secs),
+            ("ai.dataset_max_bytes", self.dataset_max_bytes as u64),
+            ("ai.dataset_max_rows", self.dataset_max_rows as u64),
+            ("ai.dataset_max_columns", self.dataset_max_columns as u64),
+        ] {
+            if value == 0 {
+                return Err(SettingsError::Invalid(format!("{name} must be positive")));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -309,6 +364,7 @@ impl Settings {
         if self.upload.max_file_bytes == 0 || self.upload.max_files == 0 {
             return Err(SettingsError::Invalid("upload limits must be positive".to_owned()));
         }
+        self.ai.validate()?;
         if self.env == AppEnv::Production {
             let secret = self.auth.jwt_secret.expose();
             if secret == DEVELOPMENT_JWT_SECRET {
@@ -413,6 +469,29 @@ mod tests {
         assert!(load(&[("APP__SERVER__TRUSTED_PROXIES", "not-an-ip")]).is_err());
         assert!(load(&[("APP__AUTH__BCRYPT_COST", "40")]).is_err());
         assert!(load(&[("APP__SERVER__PORT", "http")]).is_err());
+    }
+
+    #[test]
+    fn ai_defaults_and_limits() {
+        let settings = load(&[]).unwrap();
+        assert_eq!(settings.ai.queue, "agora.ai.jobs");
+        assert_eq!((settings.ai.concurrency, settings.ai.max_attempts), (2, 3));
+        assert!(!settings.ai.app_consumes_jobs);
+        assert_eq!(settings.ai.simulated_job_delay_ms, 0);
+        let settings = load(&[("APP__AI__QUEUE", "test.jobs-1"), ("APP__AI__APP_CONSUMES_JOBS", "true")]).unwrap();
+        assert_eq!(settings.ai.queue, "test.jobs-1");
+        assert!(settings.ai.app_consumes_jobs);
+        for (key, value) in [
+            ("APP__AI__QUEUE", ""),
+            ("APP__AI__QUEUE", "amq.jobs"),
+            ("APP__AI__QUEUE", "jobs with spaces"),
+            ("APP__AI__CONCURRENCY", "0"),
+            ("APP__AI__MAX_ATTEMPTS", "0"),
+            ("APP__AI__DATASET_MAX_ROWS", "0"),
+        ] {
+            let err = load(&[(key, value)]).unwrap_err();
+            assert!(err.to_string().contains("ai."), "{key}={value}: {err}");
+        }
     }
 
     #[test]

@@ -11,9 +11,12 @@ use agora_http::rate_limit::RateLimiter;
 use agora_http::{AppState, HttpSettings, ServerSettings};
 use tokio::task::JoinHandle;
 
+use crate::ai_jobs::AiJobs;
 use crate::settings::Settings;
 use crate::views::ViewFlusher;
-use crate::wiring::{DatabaseHealth, Services, StartupError, build_services, connect_database};
+use crate::wiring::{
+    AmqpHealth, DatabaseHealth, Services, StartupError, build_services, connect_amqp, connect_database,
+};
 
 /// How often expired tokens and sessions are purged.
 const PURGE_INTERVAL: Duration = Duration::from_secs(600);
@@ -24,6 +27,8 @@ pub struct Application {
     server: Server,
     services: Services,
     background: Vec<JoinHandle<()>>,
+    ai: AiJobs,
+    amqp: Option<Arc<messaging::amqp::Connection>>,
     view_flusher: ViewFlusher,
 }
 
@@ -41,10 +46,17 @@ impl Application {
         let listener =
             TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
         let address = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?;
+        let amqp = connect_amqp(&settings).await?;
+        let ai = crate::ai_jobs::start(&settings, services.db.clone(), services.audit.clone(), amqp.clone()).await?;
+        let mut health: Vec<Arc<dyn agora_http::HealthCheck>> = vec![Arc::new(DatabaseHealth(services.db.clone()))];
+        if let Some(connection) = &amqp {
+            health.push(Arc::new(AmqpHealth(connection.clone())));
+        }
         let state = AppState {
             accounts: services.accounts.clone(),
             boards: services.boards.clone(),
             audit: services.audit.clone(),
+            ai: ai.service.clone(),
             posts: services.posts.clone(),
             comments: services.comments.clone(),
             attachments: services.attachments.clone(),
@@ -55,7 +67,7 @@ impl Application {
                 metrics_allow: settings.server.metrics_allow_ips()?,
             },
             limiter: RateLimiter::new(settings.rate_limit.auth_per_minute),
-            health: vec![Arc::new(DatabaseHealth(services.db.clone()))],
+            health,
             settings: HttpSettings {
                 body_limit: settings.server.body_limit_bytes,
                 secure_cookies: settings.server.secure_cookies,
@@ -71,7 +83,7 @@ impl Application {
         let background = vec![spawn_purger(services.clone())];
         let view_flusher =
             ViewFlusher::spawn(services.views.clone(), Duration::from_millis(settings.views.flush_interval_ms.max(1)));
-        Ok(Application { address, server, services, background, view_flusher })
+        Ok(Application { address, server, services, background, ai, amqp, view_flusher })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -86,6 +98,11 @@ impl Application {
         &self.services
     }
 
+    /// The AI service this server runs on.
+    pub fn ai(&self) -> Arc<ai::AiService> {
+        self.ai.service.clone()
+    }
+
     /// A handle that stops the server gracefully (as SIGTERM does).
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
@@ -95,11 +112,17 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         tracing::info!("server stopped; finishing background work");
+        self.ai.stop().await;
         for task in self.background {
             task.abort();
         }
         // No request runs any more: the views counted so far are all there is to write.
         self.view_flusher.stop().await;
+        if let Some(connection) = self.amqp
+            && let Err(err) = connection.close(200, "shutting down".into()).await
+        {
+            tracing::debug!(error = %err, "the RabbitMQ connection did not close cleanly");
+        }
         self.services.db.clone().close().await.ok();
         tracing::info!("shutdown complete");
         result

@@ -175,6 +175,32 @@ fn build_board_services(
     })
 }
 
+/// Connects to RabbitMQ when `APP__AMQP__URL` is set: the one connection of this process,
+/// recovered by lapin after a broker restart.
+pub async fn connect_amqp(settings: &Settings) -> Result<Option<Arc<messaging::amqp::Connection>>, StartupError> {
+    let Some(url) = settings.amqp.url() else {
+        return Ok(None);
+    };
+    let connection = messaging::amqp::connect(url, "agora")
+        .await
+        .map_err(|e| StartupError::Other(format!("cannot connect to RabbitMQ (APP__AMQP__URL): {e}")))?;
+    Ok(Some(Arc::new(connection)))
+}
+
+/// Readiness of RabbitMQ.
+pub struct AmqpHealth(pub Arc<messaging::amqp::Connection>);
+
+#[async_trait]
+impl agora_http::HealthCheck for AmqpHealth {
+    fn name(&self) -> &'static str {
+        "amqp"
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        if messaging::amqp::is_connected(&self.0) { Ok(()) } else { Err("not connected".to_owned()) }
+    }
+}
+
 /// Readiness of the database.
 pub struct DatabaseHealth(pub DatabaseConnection);
 

@@ -67,6 +67,7 @@ where
                 .configure(routes::accounts::configure)
                 .configure(routes::admin::configure)
                 .configure(routes::boards::configure)
+                .configure(routes::ai::configure)
                 .configure(routes::posts::configure)
                 .configure(routes::comments::configure)
                 .configure(routes::attachments::configure),

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use ai::AiService;
 use async_trait::async_trait;
 use board::{AttachmentService, BoardService, CommentService, PostService};
 use identity::AccountService;
@@ -44,6 +45,7 @@ pub struct AppState {
     pub boards: Arc<BoardService>,
     /// The audit trail, read by `GET /admin/audit`.
     pub audit: Arc<dyn AuditLog>,
+    pub ai: Arc<AiService>,
     pub cursors: CursorCodec,
     pub client: ClientPolicy,
     pub limiter: RateLimiter,

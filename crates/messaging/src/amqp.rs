@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use kernel::InfraError;
-use lapin::{Connection, ConnectionProperties};
+pub use lapin::Connection;
+use lapin::ConnectionProperties;
 
 /// How long the initial connection is retried before startup fails.
 pub const CONNECT_ATTEMPTS: u32 = 10;

@@ -2,3 +2,4 @@
 //! in-process twins for the embedded default.
 
 pub mod amqp;
+pub mod jobs;

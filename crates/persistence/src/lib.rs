@@ -1,6 +1,7 @@
 //! Persistence adapter: sea-orm entities and the repositories of every domain, on SQLite,
 //! PostgreSQL and MySQL/MariaDB, and the local-disk file store of attachments (`files`).
 
+pub mod ai;
 pub mod audit;
 pub mod board;
 pub mod db;

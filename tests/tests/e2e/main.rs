@@ -4,6 +4,7 @@
 
 mod accounts;
 mod admin;
+mod ai;
 mod attachments;
 mod board_support;
 mod boards;

@@ -2,5 +2,6 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod ai;
 pub mod boards;
 pub mod posts;

@@ -1,5 +1,6 @@
 //! Domain errors to problem documents, one file per domain, so that every status and code
 //! a client can see is listed in one place.
 
+pub mod ai;
 pub mod board;
 pub mod identity;

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod ai;
 pub mod attachments;
 pub mod boards;
 pub mod comments;
