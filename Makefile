@@ -15,7 +15,7 @@ INTEGRATION_ONLY := test(/^rabbitmq::/)
 DRILLS := binary(drills)
 SUITES := (package(persistence) | package(e2e) | package(admin-cli) | package(migration) | package(ai-worker) | package(messaging)) - $(DRILLS)
 
-.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench bench-ai bench-board docker-check fuzz clean-test-databases nextest
+.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench bench-ai bench-board bench-chat docker-check fuzz clean-test-databases nextest
 
 ## Serve on the embedded default: SQLite and files under data/, in-process job queue.
 run:
@@ -84,7 +84,7 @@ fuzz:
 ## Benchmarks (not tests). bench-ai: inference jobs per second, submitted to completion, and
 ## p50/p99 submit-to-result latency with `?wait=`: in-process, then through RabbitMQ with one
 ## ai-worker process (AMQP_URL; the database is SQLite unless AGORA_TEST_DATABASE_URL is set).
-bench: bench-ai bench-board
+bench: bench-ai bench-board bench-chat
 
 bench-ai:
 	$(CARGO) build --release --workspace --bins
@@ -109,3 +109,10 @@ docker-check:
 	docker-compose -f docker/docker-compose.yml --env-file docker/.env.example config -q
 	python3 -m json.tool docker/grafana/dashboards/agora.json > /dev/null
 	@echo "docker stack: syntax OK"
+
+## Chat WebSocket load on a release build (not a test): messages delivered per second,
+## p50/p99 delivery latency, and server memory per idle socket. Tune with
+## ARGS="--sessions 100 --clients 10 --rates 100,500,1000 --seconds 10".
+bench-chat:
+	$(CARGO) build --release --workspace --bins
+	target/release/chat-bench $(ARGS)

@@ -7,12 +7,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod drill;
+pub mod ws;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use actix_web::dev::ServerHandle;
-use app::{Application, Services, Settings};
+use app::{Application, Services, Settings, StopHandle};
 use identity::service::SignupInput;
 use persistence::testdb::{TestDatabase, fresh_database_from_env};
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
@@ -32,8 +32,9 @@ pub struct TestApp {
     pub settings: Settings,
     pub services: Services,
     pub dir: TempDir,
-    handle: ServerHandle,
+    handle: StopHandle,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// The database, owned by the first instance (a second instance shares it).
     _db: Option<TestDatabase>,
 }
 
@@ -74,6 +75,8 @@ pub fn test_settings(database_url: &str, dir: &Path) -> Settings {
         settings.ai.queue_expiry_secs = 600;
         settings.ai.app_consumes_jobs = true;
     }
+    // Test servers share one broker, and their fresh databases reuse ids: keep them apart.
+    settings.chat.bus_namespace = unique("test");
     settings
 }
 
@@ -94,6 +97,22 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temporary directory");
         let mut settings = test_settings(&db.url, dir.path());
         configure(&mut settings);
+        Self::start(settings, dir, Some(db)).await
+    }
+
+    /// Another instance of the server on the same database (and the same broker, when
+    /// `AGORA_TEST_AMQP_URL` is set), as a second instance behind a load balancer would be.
+    /// It must be dropped before `self`, which owns the database.
+    pub async fn spawn_second_instance(&self) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut settings = test_settings(self.settings.database.url.expose(), dir.path());
+        settings.chat = self.settings.chat.clone();
+        settings.amqp = self.settings.amqp.clone();
+        settings.ai = self.settings.ai.clone();
+        Self::start(settings, dir, None).await
+    }
+
+    async fn start(settings: Settings, dir: TempDir, db: Option<TestDatabase>) -> TestApp {
         let application = Application::build(settings.clone()).await.expect("the server starts");
         let port = application.port();
         let services = application.services().clone();
@@ -109,7 +128,7 @@ impl TestApp {
             dir,
             handle,
             server: Some(server),
-            _db: Some(db),
+            _db: db,
         }
     }
 

@@ -147,7 +147,7 @@ fn read_password(from_stdin: bool) -> Result<String, Failure> {
 async fn services() -> Result<Services, Failure> {
     let settings = Settings::load().map_err(|e| Failure(e.to_string()))?;
     let db = app::wiring::connect_database(&settings).await.map_err(|e| Failure(e.to_string()))?;
-    app::wiring::build_services(&settings, db).map_err(|e| Failure(e.to_string()))
+    app::wiring::build_services(&settings, db).await.map_err(|e| Failure(e.to_string()))
 }
 
 fn flags(user: &identity::User) -> String {

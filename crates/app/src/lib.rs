@@ -3,6 +3,7 @@
 //! concrete type; `agora` (the server), `admin-cli` and `ai-worker` all start from here.
 
 pub mod ai_jobs;
+pub mod chat_events;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
@@ -10,5 +11,5 @@ pub mod views;
 pub mod wiring;
 
 pub use settings::Settings;
-pub use startup::Application;
+pub use startup::{Application, StopHandle};
 pub use wiring::{Services, StartupError};

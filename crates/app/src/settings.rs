@@ -79,6 +79,7 @@ pub struct Settings {
     pub upload: UploadSettings,
     pub log: LogSettings,
     pub ai: AiSettings,
+    pub chat: ChatSettings,
 }
 
 fn default_env() -> AppEnv {
@@ -262,6 +263,30 @@ impl AiSettings {
     }
 }
 
+/// Chat sessions and their WebSockets.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChatSettings {
+    /// Seconds a WebSocket ticket stays valid.
+    pub ticket_ttl_secs: i64,
+    /// Most users a session lists besides its creator.
+    pub max_members: usize,
+    /// A socket silent this long is pinged, in milliseconds.
+    pub ping_interval_ms: u64,
+    /// A pinged socket that sends nothing for this long is dropped, in milliseconds.
+    pub pong_timeout_ms: u64,
+    /// A client that does not take a frame within this time is dropped, in milliseconds.
+    pub send_timeout_ms: u64,
+    /// Events a socket may fall behind its session before it is dropped.
+    pub socket_queue: usize,
+    /// Messages a socket may post per second on average (0 = no limit), and in a burst.
+    pub messages_per_second: u32,
+    pub message_burst: u32,
+    /// How often the accounts behind open sockets are re-checked, in milliseconds.
+    pub recheck_interval_ms: u64,
+    /// Prefix of the chat bus's RabbitMQ routing keys: instances share rooms within it.
+    pub bus_namespace: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -332,6 +357,39 @@ impl Settings {
         Ok(settings)
     }
 
+    fn validate_chat(&self) -> Result<(), SettingsError> {
+        let chat = &self.chat;
+        if chat.ticket_ttl_secs <= 0 {
+            return Err(SettingsError::Invalid("chat.ticket_ttl_secs must be positive".to_owned()));
+        }
+        for (name, value) in [
+            ("chat.ping_interval_ms", chat.ping_interval_ms),
+            ("chat.pong_timeout_ms", chat.pong_timeout_ms),
+            ("chat.send_timeout_ms", chat.send_timeout_ms),
+            ("chat.recheck_interval_ms", chat.recheck_interval_ms),
+        ] {
+            if value == 0 {
+                return Err(SettingsError::Invalid(format!("{name} must be positive")));
+            }
+        }
+        if !(1..=65_536).contains(&chat.socket_queue) {
+            return Err(SettingsError::Invalid(format!(
+                "chat.socket_queue must be between 1 and 65536, got {}",
+                chat.socket_queue
+            )));
+        }
+        if !messaging::chat::rabbitmq::valid_namespace(&chat.bus_namespace) {
+            return Err(SettingsError::Invalid(format!(
+                "chat.bus_namespace must be 1..64 letters, digits, '_' or '-', got {:?}",
+                chat.bus_namespace
+            )));
+        }
+        if chat.message_burst == 0 {
+            return Err(SettingsError::Invalid("chat.message_burst must be at least 1".to_owned()));
+        }
+        Ok(())
+    }
+
     /// Checks ranges, and refuses unsafe production settings, saying why.
     pub fn validate(&self) -> Result<(), SettingsError> {
         self.server.trusted_proxy_ips()?;
@@ -365,6 +423,7 @@ impl Settings {
             return Err(SettingsError::Invalid("upload limits must be positive".to_owned()));
         }
         self.ai.validate()?;
+        self.validate_chat()?;
         if self.env == AppEnv::Production {
             let secret = self.auth.jwt_secret.expose();
             if secret == DEVELOPMENT_JWT_SECRET {
@@ -416,6 +475,22 @@ mod tests {
         assert_eq!(settings.views.flush_interval_ms, 5000);
         assert_eq!((settings.upload.max_file_bytes, settings.upload.max_files), (10_485_760, 10));
         assert!(settings.server.trusted_proxies.is_empty());
+        assert_eq!((settings.chat.ticket_ttl_secs, settings.chat.socket_queue), (60, 256));
+        assert_eq!((settings.chat.messages_per_second, settings.chat.message_burst), (10, 20));
+    }
+
+    #[test]
+    fn chat_settings_come_from_the_environment_and_are_checked() {
+        let settings =
+            load(&[("APP__CHAT__PING_INTERVAL_MS", "250"), ("APP__CHAT__MESSAGES_PER_SECOND", "0")]).unwrap();
+        assert_eq!(settings.chat.ping_interval_ms, 250);
+        assert_eq!(settings.chat.messages_per_second, 0);
+        assert!(load(&[("APP__CHAT__PING_INTERVAL_MS", "0")]).is_err());
+        assert!(load(&[("APP__CHAT__SOCKET_QUEUE", "0")]).is_err());
+        assert!(load(&[("APP__CHAT__TICKET_TTL_SECS", "-1")]).is_err());
+        assert!(load(&[("APP__CHAT__MESSAGE_BURST", "0")]).is_err());
+        assert!(load(&[("APP__CHAT__BUS_NAMESPACE", "a.b")]).is_err());
+        assert_eq!(load(&[]).unwrap().chat.bus_namespace, "agora");
     }
 
     #[test]

@@ -8,15 +8,15 @@ use actix_web::dev::{Server, ServerHandle};
 use agora_http::client::{ClientPolicy, normalize_origin};
 use agora_http::cursor::CursorCodec;
 use agora_http::rate_limit::RateLimiter;
-use agora_http::{AppState, HttpSettings, ServerSettings};
+use agora_http::shutdown::Shutdown;
+use agora_http::socket::{ConnectedUsers, SocketSettings};
+use agora_http::{AppState, HealthCheck, HttpSettings, ServerSettings};
 use tokio::task::JoinHandle;
 
 use crate::ai_jobs::AiJobs;
-use crate::settings::Settings;
+use crate::settings::{ChatSettings, Settings};
 use crate::views::ViewFlusher;
-use crate::wiring::{
-    AmqpHealth, DatabaseHealth, Services, StartupError, build_services, connect_amqp, connect_database,
-};
+use crate::wiring::{AmqpHealth, DatabaseHealth, Services, StartupError, build_services, connect_database};
 
 /// How often expired tokens and sessions are purged.
 const PURGE_INTERVAL: Duration = Duration::from_secs(600);
@@ -28,15 +28,44 @@ pub struct Application {
     services: Services,
     background: Vec<JoinHandle<()>>,
     ai: AiJobs,
-    amqp: Option<Arc<messaging::amqp::Connection>>,
     view_flusher: ViewFlusher,
+    shutdown: Shutdown,
+}
+
+/// Stops a running server, from a test or a tool, the way a signal does.
+#[derive(Clone)]
+pub struct StopHandle {
+    server: ServerHandle,
+    shutdown: Shutdown,
+}
+
+impl StopHandle {
+    /// A graceful stop first closes open WebSockets (actix would otherwise wait for them
+    /// until its shutdown timeout), then lets in-flight requests finish; a forced one drops
+    /// everything at once.
+    pub async fn stop(&self, graceful: bool) {
+        if graceful {
+            self.shutdown.begin();
+        }
+        self.server.stop(graceful).await;
+    }
+}
+
+fn socket_settings(chat: &ChatSettings) -> SocketSettings {
+    SocketSettings {
+        ping_interval: Duration::from_millis(chat.ping_interval_ms),
+        pong_timeout: Duration::from_millis(chat.pong_timeout_ms),
+        send_timeout: Duration::from_millis(chat.send_timeout_ms),
+        messages_per_second: chat.messages_per_second,
+        message_burst: chat.message_burst,
+    }
 }
 
 impl Application {
     /// Connects, migrates (when configured), binds and starts serving.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let db = connect_database(&settings).await?;
-        let services = build_services(&settings, db)?;
+        let services = build_services(&settings, db).await?;
         Self::build_with(settings, services).await
     }
 
@@ -46,12 +75,14 @@ impl Application {
         let listener =
             TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
         let address = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?;
-        let amqp = connect_amqp(&settings).await?;
-        let ai = crate::ai_jobs::start(&settings, services.db.clone(), services.audit.clone(), amqp.clone()).await?;
-        let mut health: Vec<Arc<dyn agora_http::HealthCheck>> = vec![Arc::new(DatabaseHealth(services.db.clone()))];
-        if let Some(connection) = &amqp {
-            health.push(Arc::new(AmqpHealth(connection.clone())));
+        let ai = crate::ai_jobs::start(&settings, services.db.clone(), services.audit.clone(), services.amqp.clone())
+            .await?;
+        let mut health: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(DatabaseHealth(services.db.clone()))];
+        if let Some(amqp) = &services.amqp {
+            health.push(Arc::new(AmqpHealth(amqp.clone())));
         }
+        let shutdown = Shutdown::new();
+        let chat_users = Arc::new(ConnectedUsers::new());
         let state = AppState {
             accounts: services.accounts.clone(),
             boards: services.boards.clone(),
@@ -72,6 +103,10 @@ impl Application {
                 body_limit: settings.server.body_limit_bytes,
                 secure_cookies: settings.server.secure_cookies,
             },
+            chat: services.chat.clone(),
+            chat_sockets: socket_settings(&settings.chat),
+            chat_users: chat_users.clone(),
+            shutdown: shutdown.clone(),
         };
         let server_settings = ServerSettings {
             workers: settings.server.workers,
@@ -80,10 +115,15 @@ impl Application {
         let server = agora_http::serve(state, listener, &server_settings)
             .map_err(|e| StartupError::Other(format!("cannot start the HTTP server: {e}")))?;
         tracing::info!(env = settings.env.as_str(), "listening on http://{address}");
-        let background = vec![spawn_purger(services.clone())];
+        let recheck = Duration::from_millis(settings.chat.recheck_interval_ms);
+        let background = vec![
+            spawn_purger(services.clone()),
+            spawn_ticket_purger(services.clone()),
+            spawn_disabled_sweeper(services.clone(), chat_users, recheck),
+        ];
         let view_flusher =
             ViewFlusher::spawn(services.views.clone(), Duration::from_millis(settings.views.flush_interval_ms.max(1)));
-        Ok(Application { address, server, services, background, ai, amqp, view_flusher })
+        Ok(Application { address, server, services, background, ai, shutdown, view_flusher })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -103,12 +143,12 @@ impl Application {
         self.ai.service.clone()
     }
 
-    /// A handle that stops the server gracefully (as SIGTERM does).
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+    /// A handle that stops the server gracefully (as SIGTERM does) or at once.
+    pub fn handle(&self) -> StopHandle {
+        StopHandle { server: self.server.handle(), shutdown: self.shutdown.clone() }
     }
 
-    /// Serves until SIGTERM/SIGINT or [`ServerHandle::stop`], then finishes in-flight work.
+    /// Serves until SIGTERM/SIGINT or [`StopHandle::stop`], then finishes in-flight work.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         tracing::info!("server stopped; finishing background work");
@@ -118,7 +158,7 @@ impl Application {
         }
         // No request runs any more: the views counted so far are all there is to write.
         self.view_flusher.stop().await;
-        if let Some(connection) = self.amqp
+        if let Some(connection) = &self.services.amqp
             && let Err(err) = connection.close(200, "shutting down".into()).await
         {
             tracing::debug!(error = %err, "the RabbitMQ connection did not close cleanly");
@@ -127,6 +167,37 @@ impl Application {
         tracing::info!("shutdown complete");
         result
     }
+}
+
+/// Ends the sockets of accounts disabled where this instance could not hear it.
+fn spawn_disabled_sweeper(services: Services, users: Arc<ConnectedUsers>, every: Duration) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let connected = users.snapshot();
+            match services.chat.end_sockets_of_disabled(&connected).await {
+                Ok(0) => {}
+                Ok(ended) => tracing::info!(ended, "ended the chat sockets of accounts disabled elsewhere"),
+                Err(err) => tracing::warn!(error = %err, "re-checking the accounts of chat sockets failed"),
+            }
+        }
+    })
+}
+
+fn spawn_ticket_purger(services: Services) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(PURGE_INTERVAL);
+        loop {
+            ticker.tick().await;
+            match services.chat.purge_expired_tickets().await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "expired chat tickets purged"),
+                Err(err) => tracing::warn!(error = %err, "purging expired chat tickets failed"),
+            }
+        }
+    })
 }
 
 fn spawn_purger(services: Services) -> JoinHandle<()> {

@@ -8,19 +8,24 @@ use board::{
     AttachmentPorts, AttachmentService, BoardGate, BoardPorts, BoardService, CommentService, PostService, UploadLimits,
     ViewCounter,
 };
-use identity::ports::{Mailer, NoAccountEvents};
+use chat::ports::ChatBus;
+use chat::{ChatConfig, ChatPorts, ChatService};
+use identity::ports::Mailer;
 use identity::service::AccountPorts;
 use identity::{AccountService, IdentityConfig};
 use kernel::{AuditLog, Clock, SystemClock};
+use messaging::chat::{AmqpChatBus, InProcessChatBus};
 use persistence::DatabaseConnection;
 use persistence::audit::SqlAuditLog;
 use persistence::board::{
     SqlAttachmentRepository, SqlBoardDirectory, SqlBoardRepository, SqlCommentRepository, SqlPostRepository,
     SqlViewSink,
 };
+use persistence::chat::{SqlChatDirectory, SqlChatRepository, SqlTicketStore};
 use persistence::files::LocalFileStore;
 use persistence::identity::{SqlResetTokenRepository, SqlSessionRepository, SqlUserRepository};
 
+use crate::chat_events::ChatAccountEvents;
 use crate::settings::{MailTransport, Settings, SettingsError, SmtpSecurity};
 
 /// Why the application could not start.
@@ -43,6 +48,9 @@ pub struct Services {
     pub accounts: Arc<AccountService>,
     pub audit: Arc<dyn AuditLog>,
     pub boards: Arc<BoardService>,
+    pub chat: Arc<ChatService>,
+    /// The RabbitMQ connection of this process, when `APP__AMQP__URL` is set.
+    pub amqp: Option<Arc<lapin::Connection>>,
     pub posts: Arc<PostService>,
     pub comments: Arc<CommentService>,
     pub attachments: Arc<AttachmentService>,
@@ -87,9 +95,57 @@ fn mailer(settings: &Settings) -> Result<Arc<dyn Mailer>, StartupError> {
     })
 }
 
-/// Builds every service on `db` and the configured adapters.
-pub fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Services, StartupError> {
+/// Connects to RabbitMQ when `APP__AMQP__URL` is set: one recovering connection per process.
+pub async fn connect_amqp(settings: &Settings) -> Result<Option<Arc<lapin::Connection>>, StartupError> {
+    let Some(url) = settings.amqp.url() else {
+        return Ok(None);
+    };
+    let connection = messaging::amqp::connect(url, "agora").await.map_err(|e| StartupError::Other(e.to_string()))?;
+    Ok(Some(Arc::new(connection)))
+}
+
+/// The chat bus: RabbitMQ when connected (instances share rooms), else in-process.
+async fn chat_bus(settings: &Settings, amqp: Option<&lapin::Connection>) -> Result<Arc<dyn ChatBus>, StartupError> {
+    let capacity = settings.chat.socket_queue;
+    Ok(match amqp {
+        Some(connection) => Arc::new(
+            AmqpChatBus::start(connection, capacity, &settings.chat.bus_namespace)
+                .await
+                .map_err(|e| StartupError::Other(format!("chat bus: {e}")))?,
+        ),
+        None => Arc::new(InProcessChatBus::new(capacity)),
+    })
+}
+
+fn chat_service(
+    settings: &Settings,
+    db: &DatabaseConnection,
+    bus: Arc<dyn ChatBus>,
+    clock: Arc<dyn Clock>,
+) -> ChatService {
+    ChatService::new(
+        ChatPorts {
+            repository: Arc::new(SqlChatRepository::new(db.clone())),
+            directory: Arc::new(SqlChatDirectory::new(db.clone())),
+            tickets: Arc::new(SqlTicketStore::new(db.clone())),
+            secrets: Arc::new(auth::RandomSecrets),
+            bus,
+            clock,
+        },
+        ChatConfig {
+            ticket_ttl: chrono::Duration::seconds(settings.chat.ticket_ttl_secs),
+            max_members: settings.chat.max_members,
+        },
+    )
+}
+
+/// Builds every service on `db` and the configured adapters (connecting to RabbitMQ when
+/// configured).
+pub async fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Services, StartupError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let amqp = connect_amqp(settings).await?;
+    let bus = chat_bus(settings, amqp.as_deref()).await?;
+    let chat = Arc::new(chat_service(settings, &db, bus, clock.clone()));
     let auth = &settings.auth;
     let hasher = auth::BcryptHasher::new(auth.bcrypt_cost, auth.hash_concurrency)
         .map_err(|e| StartupError::Other(e.to_string()))?;
@@ -113,7 +169,7 @@ pub fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Ser
             mailer: mailer(settings)?,
             clock: clock.clone(),
             audit: audit.clone(),
-            events: Arc::new(NoAccountEvents),
+            events: Arc::new(ChatAccountEvents(chat.clone())),
         },
         identity_config,
     );
@@ -129,6 +185,8 @@ pub fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Ser
         accounts: Arc::new(accounts),
         audit,
         boards: Arc::new(boards),
+        chat,
+        amqp,
         posts: board_services.posts,
         comments: board_services.comments,
         attachments: board_services.attachments,
@@ -175,20 +233,8 @@ fn build_board_services(
     })
 }
 
-/// Connects to RabbitMQ when `APP__AMQP__URL` is set: the one connection of this process,
-/// recovered by lapin after a broker restart.
-pub async fn connect_amqp(settings: &Settings) -> Result<Option<Arc<messaging::amqp::Connection>>, StartupError> {
-    let Some(url) = settings.amqp.url() else {
-        return Ok(None);
-    };
-    let connection = messaging::amqp::connect(url, "agora")
-        .await
-        .map_err(|e| StartupError::Other(format!("cannot connect to RabbitMQ (APP__AMQP__URL): {e}")))?;
-    Ok(Some(Arc::new(connection)))
-}
-
-/// Readiness of RabbitMQ.
-pub struct AmqpHealth(pub Arc<messaging::amqp::Connection>);
+/// Readiness of the RabbitMQ connection.
+pub struct AmqpHealth(pub Arc<lapin::Connection>);
 
 #[async_trait]
 impl agora_http::HealthCheck for AmqpHealth {

@@ -1,4 +1,5 @@
-//! Token ids, URL-safe secrets and their SHA-256 digests.
+//! Token ids, URL-safe secrets and their SHA-256 digests, for identity's tokens and chat's
+//! WebSocket tickets.
 
 use base64::Engine;
 use identity::ports::SecretGenerator;
@@ -27,6 +28,17 @@ impl SecretGenerator for RandomSecrets {
     }
 }
 
+/// Chat WebSocket tickets are URL-safe secrets stored by digest, like reset tokens.
+impl chat::ports::TicketSecrets for RandomSecrets {
+    fn new_ticket(&self) -> String {
+        self.url_safe_secret()
+    }
+
+    fn digest(&self, ticket: &str) -> String {
+        SecretGenerator::digest(self, ticket)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,6 +55,15 @@ mod tests {
     #[test]
     fn digest_is_sha256_hex() {
         assert_eq!(RandomSecrets.digest("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn chat_tickets_are_url_safe_secrets_stored_by_the_same_digest() {
+        use chat::ports::TicketSecrets;
+        let ticket = RandomSecrets.new_ticket();
+        assert_eq!(ticket.len(), 43);
+        assert_ne!(ticket, RandomSecrets.new_ticket());
+        assert_eq!(TicketSecrets::digest(&RandomSecrets, "abc"), SecretGenerator::digest(&RandomSecrets, "abc"));
     }
 
     #[test]

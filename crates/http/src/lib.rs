@@ -13,6 +13,8 @@ pub mod openapi;
 pub mod problem;
 pub mod rate_limit;
 pub mod routes;
+pub mod shutdown;
+pub mod socket;
 pub mod state;
 
 use std::net::TcpListener;
@@ -68,6 +70,7 @@ where
                 .configure(routes::admin::configure)
                 .configure(routes::boards::configure)
                 .configure(routes::ai::configure)
+                .configure(routes::chat::configure)
                 .configure(routes::posts::configure)
                 .configure(routes::comments::configure)
                 .configure(routes::attachments::configure),
@@ -115,13 +118,25 @@ pub fn build_app(
         .wrap(from_fn(middleware::observe::observe))
 }
 
-/// Starts serving on `listener`. The returned server stops gracefully on SIGTERM/SIGINT
-/// (or through its handle), waiting up to `shutdown_timeout` for in-flight requests.
+/// Starts serving on `listener`. The returned server stops gracefully on SIGTERM/SIGINT or
+/// when `state.shutdown` begins (the stop handle of the app does both): open WebSockets are
+/// told to close at once, and in-flight requests get up to `shutdown_timeout` to finish.
 pub fn serve(state: AppState, listener: TcpListener, settings: &ServerSettings) -> std::io::Result<Server> {
     metrics::init();
+    let shutdown = state.shutdown.clone();
     let state = web::Data::new(state);
     let mut server = HttpServer::new(move || build_app(state.clone()))
+        // Small writes (chat frames, short JSON answers) go out at once instead of waiting
+        // up to 40 ms for Nagle's algorithm and the peer's delayed ACK.
+        .tcp_nodelay(true)
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        .shutdown_signal(async move {
+            tokio::select! {
+                () = shutdown::os_signal() => tracing::info!("stop signal received; shutting down gracefully"),
+                () = shutdown.started() => {}
+            }
+            shutdown.begin();
+        })
         .listen(listener)?;
     if settings.workers > 0 {
         server = server.workers(settings.workers);

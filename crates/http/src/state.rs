@@ -5,12 +5,15 @@ use std::sync::Arc;
 use ai::AiService;
 use async_trait::async_trait;
 use board::{AttachmentService, BoardService, CommentService, PostService};
+use chat::ChatService;
 use identity::AccountService;
 use kernel::AuditLog;
 
 use crate::client::ClientPolicy;
 use crate::cursor::CursorCodec;
 use crate::rate_limit::RateLimiter;
+use crate::shutdown::Shutdown;
+use crate::socket::{ConnectedUsers, SocketSettings};
 
 /// A dependency that `/health/ready` asks before answering 200.
 #[async_trait]
@@ -51,4 +54,11 @@ pub struct AppState {
     pub limiter: RateLimiter,
     pub health: Vec<Arc<dyn HealthCheck>>,
     pub settings: HttpSettings,
+    pub chat: Arc<ChatService>,
+    /// How chat WebSockets behave.
+    pub chat_sockets: SocketSettings,
+    /// The users with open sockets on this instance.
+    pub chat_users: Arc<ConnectedUsers>,
+    /// Tells open WebSockets to close when a graceful shutdown starts.
+    pub shutdown: Shutdown,
 }

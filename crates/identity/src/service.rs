@@ -325,6 +325,20 @@ impl AccountService {
         Ok(Authenticated { actor, claims })
     }
 
+    /// The caller behind a credential other than an access token (a chat WebSocket ticket):
+    /// the account as it is now, refused like `authenticate` refuses it when deactivated
+    /// (401) or banned (403).
+    pub async fn active_actor(&self, user_id: UserId) -> Result<Actor, IdentityError> {
+        let user = self.users.find_by_id(user_id).await?.ok_or(IdentityError::TokenInvalid)?;
+        if !user.is_active {
+            return Err(IdentityError::Deactivated);
+        }
+        if user.is_banned {
+            return Err(IdentityError::Banned);
+        }
+        Ok(Actor { id: user.id, name: user.name.clone(), role: user.role() })
+    }
+
     /// Ends the session of the presented access token: the token is blacklisted until it
     /// expires and its refresh family is revoked.
     pub async fn logout(&self, auth: &Authenticated) -> Result<(), IdentityError> {

@@ -2,4 +2,5 @@
 //! in-process twins for the embedded default.
 
 pub mod amqp;
+pub mod chat;
 pub mod jobs;

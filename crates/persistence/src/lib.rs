@@ -4,6 +4,7 @@
 pub mod ai;
 pub mod audit;
 pub mod board;
+pub mod chat;
 pub mod db;
 pub mod entity;
 pub mod error;

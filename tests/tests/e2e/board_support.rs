@@ -3,8 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use actix_web::dev::ServerHandle;
-use app::{Application, Settings};
+use app::{Application, Settings, StopHandle};
 use e2e::{Authed, TestApp, TestUser, unique};
 use persistence::entity::post;
 use reqwest::StatusCode;
@@ -90,7 +89,7 @@ where
 /// A second server on the same database and storage as `app`, as a scaled-out instance.
 pub struct Sibling {
     pub address: String,
-    handle: ServerHandle,
+    handle: StopHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 

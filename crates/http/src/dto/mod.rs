@@ -4,4 +4,5 @@ pub mod accounts;
 pub mod admin;
 pub mod ai;
 pub mod boards;
+pub mod chat;
 pub mod posts;

@@ -3,4 +3,5 @@
 
 pub mod ai;
 pub mod board;
+pub mod chat;
 pub mod identity;

@@ -745,3 +745,24 @@ async fn moderating_an_unknown_user_is_not_found() {
     let err = fx.build().moderate(Some(&admin_actor(9)), 44, Some(true), None).await.unwrap_err();
     assert!(matches!(err, IdentityError::UserNotFound));
 }
+
+#[tokio::test]
+async fn active_actor_refuses_deactivated_and_banned_accounts_like_authenticate() {
+    let mut fx = Fixture::new();
+    let mut admin = user(1);
+    admin.is_superuser = true;
+    let mut gone = user(2);
+    gone.is_active = false;
+    let mut banned = user(3);
+    banned.is_banned = true;
+    for u in [admin, gone, banned] {
+        fx.users.expect_find_by_id().with(eq(u.id)).returning(move |_| Ok(Some(u.clone())));
+    }
+    fx.users.expect_find_by_id().with(eq(4)).returning(|_| Ok(None));
+    let service = fx.build();
+    let actor = service.active_actor(1).await.unwrap();
+    assert_eq!((actor.id, actor.name.as_str(), actor.role), (1, "user1", Role::Admin));
+    assert!(matches!(service.active_actor(2).await, Err(IdentityError::Deactivated)));
+    assert!(matches!(service.active_actor(3).await, Err(IdentityError::Banned)));
+    assert!(matches!(service.active_actor(4).await, Err(IdentityError::TokenInvalid)));
+}
