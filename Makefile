@@ -15,7 +15,7 @@ INTEGRATION_ONLY := test(/^rabbitmq::/)
 DRILLS := binary(drills)
 SUITES := (package(persistence) | package(e2e) | package(admin-cli) | package(migration) | package(ai-worker) | package(messaging)) - $(DRILLS)
 
-.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench bench-ai bench-chat docker-check fuzz clean-test-databases nextest
+.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench bench-ai bench-board bench-chat docker-check fuzz clean-test-databases nextest
 
 ## Serve on the embedded default: SQLite and files under data/, in-process job queue.
 run:
@@ -84,11 +84,19 @@ fuzz:
 ## Benchmarks (not tests). bench-ai: inference jobs per second, submitted to completion, and
 ## p50/p99 submit-to-result latency with `?wait=`: in-process, then through RabbitMQ with one
 ## ai-worker process (AMQP_URL; the database is SQLite unless AGORA_TEST_DATABASE_URL is set).
-bench: bench-ai bench-chat
+bench: bench-ai bench-board bench-chat
 
 bench-ai:
 	$(CARGO) build --release --workspace --bins
 	AGORA_TEST_AMQP_URL="$(AMQP_URL)" target/release/bench-ai $(ARGS)
+
+## bench-board: the board routes (post read, post list, comment write, beside /health/live
+## and /users/me) against a release server on SQLite, driven by concurrent clients; prints
+## requests/s and p50/p99 per route. BENCH_SECONDS, BENCH_CONCURRENCY, BENCH_POSTS and
+## BENCH_ROUTES tune it (crates/bench).
+bench-board:
+	$(CARGO) build --release --workspace --bins
+	target/release/bench
 
 ## Drops the databases this run created on the servers (agora_t_<run>_*; TEST_RUN=all for
 ## every run's).

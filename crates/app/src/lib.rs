@@ -7,6 +7,7 @@ pub mod chat_events;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod views;
 pub mod wiring;
 
 pub use settings::Settings;

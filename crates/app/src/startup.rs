@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::ai_jobs::AiJobs;
 use crate::settings::{ChatSettings, Settings};
+use crate::views::ViewFlusher;
 use crate::wiring::{AmqpHealth, DatabaseHealth, Services, StartupError, build_services, connect_database};
 
 /// How often expired tokens and sessions are purged.
@@ -27,6 +28,7 @@ pub struct Application {
     services: Services,
     background: Vec<JoinHandle<()>>,
     ai: AiJobs,
+    view_flusher: ViewFlusher,
     shutdown: Shutdown,
 }
 
@@ -86,6 +88,9 @@ impl Application {
             boards: services.boards.clone(),
             audit: services.audit.clone(),
             ai: ai.service.clone(),
+            posts: services.posts.clone(),
+            comments: services.comments.clone(),
+            attachments: services.attachments.clone(),
             cursors: CursorCodec::new(settings.auth.jwt_secret.expose().as_bytes()),
             client: ClientPolicy {
                 trusted_proxies: settings.server.trusted_proxy_ips()?,
@@ -116,7 +121,9 @@ impl Application {
             spawn_ticket_purger(services.clone()),
             spawn_disabled_sweeper(services.clone(), chat_users, recheck),
         ];
-        Ok(Application { address, server, services, background, ai, shutdown })
+        let view_flusher =
+            ViewFlusher::spawn(services.views.clone(), Duration::from_millis(settings.views.flush_interval_ms.max(1)));
+        Ok(Application { address, server, services, background, ai, shutdown, view_flusher })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -149,6 +156,8 @@ impl Application {
         for task in self.background {
             task.abort();
         }
+        // No request runs any more: the views counted so far are all there is to write.
+        self.view_flusher.stop().await;
         if let Some(connection) = &self.services.amqp
             && let Err(err) = connection.close(200, "shutting down".into()).await
         {

@@ -4,7 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use board::{BoardPorts, BoardService};
+use board::{
+    AttachmentPorts, AttachmentService, BoardGate, BoardPorts, BoardService, CommentService, PostService, UploadLimits,
+    ViewCounter,
+};
 use chat::ports::ChatBus;
 use chat::{ChatConfig, ChatPorts, ChatService};
 use identity::ports::Mailer;
@@ -14,8 +17,12 @@ use kernel::{AuditLog, Clock, SystemClock};
 use messaging::chat::{AmqpChatBus, InProcessChatBus};
 use persistence::DatabaseConnection;
 use persistence::audit::SqlAuditLog;
-use persistence::board::{SqlBoardDirectory, SqlBoardRepository};
+use persistence::board::{
+    SqlAttachmentRepository, SqlBoardDirectory, SqlBoardRepository, SqlCommentRepository, SqlPostRepository,
+    SqlViewSink,
+};
 use persistence::chat::{SqlChatDirectory, SqlChatRepository, SqlTicketStore};
+use persistence::files::LocalFileStore;
 use persistence::identity::{SqlResetTokenRepository, SqlSessionRepository, SqlUserRepository};
 
 use crate::chat_events::ChatAccountEvents;
@@ -44,6 +51,11 @@ pub struct Services {
     pub chat: Arc<ChatService>,
     /// The RabbitMQ connection of this process, when `APP__AMQP__URL` is set.
     pub amqp: Option<Arc<lapin::Connection>>,
+    pub posts: Arc<PostService>,
+    pub comments: Arc<CommentService>,
+    pub attachments: Arc<AttachmentService>,
+    /// Post views not yet written; the server flushes it on a timer and at shutdown.
+    pub views: Arc<ViewCounter>,
 }
 
 /// Opens the database pool and, when configured, migrates it.
@@ -165,9 +177,60 @@ pub async fn build_services(settings: &Settings, db: DatabaseConnection) -> Resu
         boards: Arc::new(SqlBoardRepository::new(db.clone())),
         directory: Arc::new(SqlBoardDirectory::new(db.clone())),
         audit: audit.clone(),
-        clock,
+        clock: clock.clone(),
     });
-    Ok(Services { db, accounts: Arc::new(accounts), audit, boards: Arc::new(boards), chat, amqp })
+    let board_services = build_board_services(settings, &db, clock)?;
+    Ok(Services {
+        db,
+        accounts: Arc::new(accounts),
+        audit,
+        boards: Arc::new(boards),
+        chat,
+        amqp,
+        posts: board_services.posts,
+        comments: board_services.comments,
+        attachments: board_services.attachments,
+        views: board_services.views,
+    })
+}
+
+/// The post, comment and attachment services and the view buffer they share.
+struct BoardServices {
+    posts: Arc<PostService>,
+    comments: Arc<CommentService>,
+    attachments: Arc<AttachmentService>,
+    views: Arc<ViewCounter>,
+}
+
+fn build_board_services(
+    settings: &Settings,
+    db: &DatabaseConnection,
+    clock: Arc<dyn Clock>,
+) -> Result<BoardServices, StartupError> {
+    let gate = BoardGate::new(Arc::new(SqlBoardDirectory::new(db.clone())));
+    let posts = Arc::new(SqlPostRepository::new(db.clone()));
+    let comments = Arc::new(SqlCommentRepository::new(db.clone()));
+    let views = Arc::new(ViewCounter::new(Arc::new(SqlViewSink::new(db.clone()))));
+    let files = LocalFileStore::new(&settings.storage.dir)
+        .map_err(|e| StartupError::Other(format!("storage: cannot create {}: {e}", settings.storage.dir.display())))?;
+    let limits = UploadLimits { max_file_bytes: settings.upload.max_file_bytes, max_files: settings.upload.max_files };
+    let attachments = AttachmentService::new(
+        AttachmentPorts {
+            attachments: Arc::new(SqlAttachmentRepository::new(db.clone())),
+            posts: posts.clone(),
+            comments: comments.clone(),
+            files: Arc::new(files),
+            clock: clock.clone(),
+        },
+        gate.clone(),
+        limits,
+    );
+    Ok(BoardServices {
+        posts: Arc::new(PostService::new(posts.clone(), gate.clone(), views.clone(), clock.clone())),
+        comments: Arc::new(CommentService::new(comments, posts, gate, clock)),
+        attachments: Arc::new(attachments),
+        views,
+    })
 }
 
 /// Readiness of the RabbitMQ connection.

@@ -17,6 +17,36 @@ pub enum BoardError {
     Closed,
     #[error("a board with this name already exists")]
     NameTaken,
+    /// The post does not exist or was deleted.
+    #[error("post not found")]
+    PostNotFound,
+    /// Only the author of a post (or an admin) may change or delete it, or attach files to it.
+    #[error("only the author of this post or an administrator may do this")]
+    NotPostAuthor,
+    /// The comment does not exist, was deleted, or its post was.
+    #[error("comment not found")]
+    CommentNotFound,
+    /// Only the author of a comment (or an admin) may change or delete it, or attach files to it.
+    #[error("only the author of this comment or an administrator may do this")]
+    NotCommentAuthor,
+    /// The attachment does not exist, or what it is attached to was deleted.
+    #[error("attachment not found")]
+    AttachmentNotFound,
+    /// Only the uploader, the author of the post or comment, or an admin may delete a file.
+    #[error("only the uploader, the author of the post or comment, or an administrator may delete this file")]
+    NotAttachmentOwner,
+    /// A file is larger than the per-file limit.
+    #[error("a file exceeds the limit of {limit} bytes")]
+    UploadTooLarge { limit: u64 },
+    /// The post or comment would have more files than allowed.
+    #[error("a post or comment may have at most {limit} files")]
+    TooManyFiles { limit: u32 },
+    /// A file claims an image type that its content is not.
+    #[error("the file {name:?} is declared as {declared} but its content is not")]
+    TypeMismatch { name: String, declared: String },
+    /// The upload request is not readable as multipart with `file` parts.
+    #[error("the upload is malformed: {0}")]
+    UploadMalformed(String),
     /// An admin action asked for by someone who is not an admin.
     #[error("administrator rights are required")]
     AdminRequired,

@@ -70,7 +70,10 @@ where
                 .configure(routes::admin::configure)
                 .configure(routes::boards::configure)
                 .configure(routes::ai::configure)
-                .configure(routes::chat::configure),
+                .configure(routes::chat::configure)
+                .configure(routes::posts::configure)
+                .configure(routes::comments::configure)
+                .configure(routes::attachments::configure),
         )
 }
 

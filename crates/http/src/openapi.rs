@@ -28,6 +28,9 @@ pub const OAUTH2: &str = "oauth2";
         (name = "boards", description = "Boards the caller may read, and where it may write"),
         (name = "ai", description = "Datasets, models and asynchronous inference jobs"),
         (name = "chat", description = "Sessions between users and the admins, their messages, and the live WebSocket"),
+        (name = "posts", description = "Posts on boards, their likes and views"),
+        (name = "comments", description = "Comments on posts"),
+        (name = "attachments", description = "Files attached to posts and comments"),
     ),
     components(schemas(crate::problem::Problem))
 )]

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use ai::AiService;
 use async_trait::async_trait;
-use board::BoardService;
+use board::{AttachmentService, BoardService, CommentService, PostService};
 use chat::ChatService;
 use identity::AccountService;
 use kernel::AuditLog;
@@ -42,6 +42,9 @@ impl Default for HttpSettings {
 /// The state of the application, shared by every worker.
 pub struct AppState {
     pub accounts: Arc<AccountService>,
+    pub posts: Arc<PostService>,
+    pub comments: Arc<CommentService>,
+    pub attachments: Arc<AttachmentService>,
     pub boards: Arc<BoardService>,
     /// The audit trail, read by `GET /admin/audit`.
     pub audit: Arc<dyn AuditLog>,

@@ -38,6 +38,9 @@ pub async fn connect(url: &str, pool: &PoolSettings) -> Result<DatabaseConnectio
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
         options.map_sqlx_sqlite_opts(tune_sqlite);
+        // A SQLite connection is a file handle on a worker thread, never a dropped socket:
+        // pinging it on every checkout only adds a thread round trip to every query.
+        options.test_before_acquire(false);
     }
     let conn = Database::connect(options).await?;
     Ok(conn)

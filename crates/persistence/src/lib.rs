@@ -1,5 +1,5 @@
 //! Persistence adapter: sea-orm entities and the repositories of every domain, on SQLite,
-//! PostgreSQL and MySQL/MariaDB.
+//! PostgreSQL and MySQL/MariaDB, and the local-disk file store of attachments (`files`).
 
 pub mod ai;
 pub mod audit;
@@ -8,6 +8,7 @@ pub mod chat;
 pub mod db;
 pub mod entity;
 pub mod error;
+pub mod files;
 pub mod identity;
 pub mod testdb;
 

@@ -5,8 +5,13 @@
 mod accounts;
 mod admin;
 mod ai;
+mod attachments;
+mod board_support;
 mod boards;
 mod chat;
+mod comments;
 mod platform;
+mod posts;
 mod rabbitmq;
 mod tokens;
+mod views;

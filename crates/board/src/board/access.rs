@@ -59,11 +59,24 @@ impl BoardGate {
 
     async fn load(&self, actor: &Actor, board_id: BoardId) -> Result<(Board, bool), BoardError> {
         let board = self.directory.find(board_id).await?.ok_or(BoardError::BoardNotFound)?;
-        let is_member = match (actor.is_admin(), board.access) {
-            (false, BoardAccess::Restricted) => self.directory.is_member(board_id, actor.id).await?,
-            _ => false,
-        };
+        let is_member = self.membership(actor, &board).await?;
         Ok((board, is_member))
+    }
+
+    /// Whether `actor` is a member of `board`, asked only where it matters.
+    async fn membership(&self, actor: &Actor, board: &Board) -> Result<bool, BoardError> {
+        Ok(match (actor.is_admin(), board.access) {
+            (false, BoardAccess::Restricted) => self.directory.is_member(board.id, actor.id).await?,
+            _ => false,
+        })
+    }
+
+    /// The read rule for a board the caller has just loaded itself, fresh from storage
+    /// (e.g. joined into the query that found a post): the same check as
+    /// [`readable`](Self::readable) without looking the board up again.
+    pub async fn check_readable(&self, actor: &Actor, board: &Board) -> Result<(), BoardError> {
+        let is_member = self.membership(actor, board).await?;
+        check_read(actor, board, is_member)
     }
 
     /// The board if `actor` may read it; `BoardNotFound` or `Forbidden` otherwise.
@@ -157,6 +170,21 @@ mod tests {
         let gate = BoardGate::new(Arc::new(directory));
         assert!(gate.writable(&user(), 1).await.is_ok());
         assert!(gate.readable(&admin(), 1).await.is_ok(), "admins need no membership lookup");
+    }
+
+    #[tokio::test]
+    async fn a_board_loaded_by_the_caller_gets_the_same_rules_without_a_lookup() {
+        let mut directory = MockBoardDirectory::new();
+        directory.expect_find().never();
+        directory.expect_is_member().with(eq(1), eq(7)).times(2).returning(|_, _| Ok(false));
+        let gate = BoardGate::new(Arc::new(directory));
+        let restricted = board(BoardAccess::Restricted, true, true);
+        assert!(matches!(gate.check_readable(&user(), &restricted).await, Err(BoardError::Forbidden)));
+        assert!(gate.check_readable(&admin(), &restricted).await.is_ok());
+        let hidden = board(BoardAccess::Public, false, true);
+        assert!(matches!(gate.check_readable(&user(), &hidden).await, Err(BoardError::BoardNotFound)));
+        let closed_restricted = board(BoardAccess::Restricted, true, false);
+        assert!(matches!(gate.check_readable(&user(), &closed_restricted).await, Err(BoardError::Forbidden)));
     }
 
     #[tokio::test]

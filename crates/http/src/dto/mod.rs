@@ -5,3 +5,4 @@ pub mod admin;
 pub mod ai;
 pub mod boards;
 pub mod chat;
+pub mod posts;

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod multipart;
 pub mod page;
 
 pub use auth::{AdminAuth, Auth};

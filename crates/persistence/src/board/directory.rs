@@ -37,7 +37,9 @@ pub(crate) fn board_to_domain(model: board_entity::Model) -> Board {
 #[async_trait]
 impl BoardDirectory for SqlBoardDirectory {
     async fn find(&self, id: BoardId) -> Result<Option<Board>, InfraError> {
-        let model = board_entity::Entity::find_by_id(id).one(&self.db).await.map_err(db_err)?;
+        // `all()`, not `one()`: a bound `LIMIT ?` makes SQLite re-prepare the statement on
+        // every execution, and every board read and write path asks this first.
+        let model = board_entity::Entity::find_by_id(id).all(&self.db).await.map_err(db_err)?.pop();
         Ok(model.map(board_to_domain))
     }
 

@@ -1,0 +1,5 @@
+//! Comments on posts.
+
+pub mod model;
+pub mod ports;
+pub mod service;

@@ -1,0 +1,5 @@
+//! Posts on boards: writing, reading with counts, listing, likes.
+
+pub mod model;
+pub mod ports;
+pub mod service;

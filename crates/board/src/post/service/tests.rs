@@ -1,0 +1,204 @@
+//! Rules of the post service, checked against mocked ports.
+
+use std::sync::Arc;
+
+use kernel::{InfraError, PageRequest};
+use mockall::predicate::{always, eq};
+
+use super::*;
+use crate::board::model::{Board, BoardAccess};
+use crate::post::model::PostSort;
+use crate::post::ports::MockPostRepository;
+use crate::test_support::{admin, board, clock, gate, open_gate, post, user};
+use crate::view::MockViewSink;
+
+struct Fixture {
+    posts: MockPostRepository,
+    gate: BoardGate,
+    /// The board `find_detail` reads with the post.
+    board: Board,
+    sink: MockViewSink,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Fixture {
+            posts: MockPostRepository::new(),
+            gate: open_gate(),
+            board: board(1, BoardAccess::Public, true, true),
+            sink: MockViewSink::new(),
+        }
+    }
+
+    /// The board is stored with these flags: the gate and `find_detail` both see them.
+    fn with_board(&mut self, board: Board, members: Vec<i64>) {
+        self.gate = gate(board.clone(), members);
+        self.board = board;
+    }
+
+    fn build(self) -> (PostService, Arc<ViewCounter>) {
+        let views = Arc::new(ViewCounter::new(Arc::new(self.sink)));
+        (PostService::new(Arc::new(self.posts), self.gate, views.clone(), clock()), views)
+    }
+
+    fn with_post(&mut self, post: Post) {
+        self.posts.expect_find().with(eq(post.id)).returning(move |_| Ok(Some(post.clone())));
+    }
+
+    fn with_detail(&mut self, post: Post) {
+        let board = self.board.clone();
+        self.posts.expect_find_detail().returning(move |_, _| {
+            Ok(Some((PostDetail { post: post.clone(), liked_by_me: false, attachments: vec![] }, board.clone())))
+        });
+    }
+}
+
+#[tokio::test]
+async fn creating_validates_every_field_at_once_and_writes_nothing_when_invalid() {
+    let mut f = Fixture::new();
+    f.posts.expect_create().never();
+    let (service, _) = f.build();
+    let err = service.create(&user(2), 1, "  ", &"x".repeat(1025)).await.unwrap_err();
+    let BoardError::Validation(errors) = err else { panic!("expected validation, got {err:?}") };
+    assert!(errors.fields().contains_key("title") && errors.fields().contains_key("content"));
+}
+
+#[tokio::test]
+async fn creating_stores_the_author_and_the_time() {
+    let mut f = Fixture::new();
+    f.posts
+        .expect_create()
+        .withf(|new| {
+            new.author == Author { id: 2, name: "user2".into() } && new.title.as_str() == "Hi" && new.board_id == 1
+        })
+        .times(1)
+        .returning(|_| Ok(post(5, 2)));
+    let (service, _) = f.build();
+    let detail = service.create(&user(2), 1, "Hi", "there").await.unwrap();
+    assert_eq!(detail.post.id, 5);
+    assert!(!detail.liked_by_me);
+}
+
+#[tokio::test]
+async fn closed_boards_refuse_new_posts_but_admins_may_write() {
+    let mut f = Fixture::new();
+    f.gate = gate(board(1, BoardAccess::Public, true, false), vec![]);
+    f.posts.expect_create().times(1).returning(|_| Ok(post(5, 9)));
+    let (service, _) = f.build();
+    assert!(matches!(service.create(&user(2), 1, "t", "c").await, Err(BoardError::Closed)));
+    assert!(service.create(&admin(9), 1, "t", "c").await.is_ok());
+}
+
+#[tokio::test]
+async fn only_the_author_or_an_admin_may_edit_or_delete() {
+    let mut f = Fixture::new();
+    f.with_post(post(5, 2));
+    f.with_detail(post(5, 2));
+    f.posts.expect_update().times(2).returning(|_, _, _| Ok(true));
+    f.posts.expect_delete().times(1).returning(|_, _| Ok(true));
+    let (service, _) = f.build();
+    assert!(matches!(service.update(&user(3), 5, Some("new"), None).await, Err(BoardError::NotPostAuthor)));
+    assert!(matches!(service.delete(&user(3), 5).await, Err(BoardError::NotPostAuthor)));
+    assert!(service.update(&user(2), 5, Some("new"), None).await.is_ok());
+    assert!(service.update(&admin(1), 5, None, Some("moderated")).await.is_ok());
+    assert!(service.delete(&admin(1), 5).await.is_ok());
+}
+
+#[tokio::test]
+async fn edits_are_validated_after_ownership() {
+    let mut f = Fixture::new();
+    f.with_post(post(5, 2));
+    f.posts.expect_update().never();
+    let (service, _) = f.build();
+    assert!(matches!(service.update(&user(2), 5, Some(""), None).await, Err(BoardError::Validation(_))));
+    assert!(matches!(service.update(&user(2), 5, None, None).await, Err(BoardError::Validation(_))));
+}
+
+#[tokio::test]
+async fn deleted_posts_are_not_found() {
+    let mut f = Fixture::new();
+    f.posts.expect_find().returning(|_| Ok(None));
+    f.posts.expect_find_detail().returning(|_, _| Ok(None));
+    let (service, views) = f.build();
+    assert!(matches!(service.read(&user(2), 5).await, Err(BoardError::PostNotFound)));
+    assert!(matches!(service.update(&user(2), 5, Some("x"), None).await, Err(BoardError::PostNotFound)));
+    assert!(matches!(service.like(&user(2), 5).await, Err(BoardError::PostNotFound)));
+    assert_eq!(views.pending(5), 0, "a failed read counts no view");
+}
+
+#[tokio::test]
+async fn each_read_counts_one_view_and_shows_it() {
+    let mut f = Fixture::new();
+    f.with_detail(post(5, 2));
+    let (service, views) = f.build();
+    assert_eq!(service.read(&user(3), 5).await.unwrap().post.number_of_view, 11);
+    assert_eq!(service.read(&user(4), 5).await.unwrap().post.number_of_view, 12);
+    assert_eq!(views.pending(5), 2);
+}
+
+#[tokio::test]
+async fn reads_of_restricted_posts_count_no_view_for_outsiders() {
+    let mut f = Fixture::new();
+    f.with_board(board(1, BoardAccess::Restricted, true, true), vec![3]);
+    f.with_detail(post(5, 2));
+    let (service, views) = f.build();
+    assert!(matches!(service.read(&user(4), 5).await, Err(BoardError::Forbidden)));
+    assert_eq!(views.pending(5), 0);
+    assert!(service.read(&user(3), 5).await.is_ok());
+    assert_eq!(views.pending(5), 1);
+}
+
+#[tokio::test]
+async fn hidden_boards_hide_their_posts() {
+    let mut f = Fixture::new();
+    f.with_board(board(1, BoardAccess::Public, false, true), vec![]);
+    f.with_detail(post(5, 2));
+    f.posts.expect_list().never();
+    let (service, _) = f.build();
+    assert!(matches!(service.read(&user(3), 5).await, Err(BoardError::BoardNotFound)));
+    let page = PageRequest::first();
+    assert!(matches!(service.list(&user(3), 1, PostFilter::default(), page).await, Err(BoardError::BoardNotFound)));
+}
+
+#[tokio::test]
+async fn lists_show_stored_plus_unflushed_views() {
+    let mut f = Fixture::new();
+    f.with_detail(post(5, 2));
+    f.posts
+        .expect_list()
+        .with(eq(1), eq(PostFilter { sort: PostSort::Views, q: None }), always())
+        .returning(|_, _, _| Ok(kernel::Page { items: vec![post(5, 2), post(6, 2)], next: None }));
+    let (service, _) = f.build();
+    service.read(&user(3), 5).await.unwrap();
+    let filter = PostFilter { sort: PostSort::Views, q: None };
+    let page = service.list(&user(3), 1, filter, PageRequest::first()).await.unwrap();
+    let views: Vec<i64> = page.items.iter().map(|p| p.number_of_view).collect();
+    assert_eq!(views, vec![11, 10]);
+}
+
+#[tokio::test]
+async fn likes_go_through_the_repository_once_per_call_and_need_a_writable_board() {
+    let mut f = Fixture::new();
+    f.with_post(post(5, 2));
+    f.posts.expect_like().with(eq(5), eq(3), always()).times(2).returning(|_, _, _| Ok(false));
+    f.posts.expect_unlike().with(eq(5), eq(3)).times(1).returning(|_, _| Ok(true));
+    let (service, _) = f.build();
+    service.like(&user(3), 5).await.unwrap();
+    service.like(&user(3), 5).await.unwrap();
+    service.unlike(&user(3), 5).await.unwrap();
+
+    let mut f = Fixture::new();
+    f.gate = gate(board(1, BoardAccess::Public, true, false), vec![]);
+    f.with_post(post(5, 2));
+    f.posts.expect_like().never();
+    let (service, _) = f.build();
+    assert!(matches!(service.like(&user(3), 5).await, Err(BoardError::Closed)));
+}
+
+#[tokio::test]
+async fn storage_failures_surface_as_infrastructure_errors() {
+    let mut f = Fixture::new();
+    f.posts.expect_find_detail().returning(|_, _| Err(InfraError::unavailable("down")));
+    let (service, _) = f.build();
+    assert!(matches!(service.read(&user(3), 5).await, Err(BoardError::Infra(InfraError::Unavailable(_)))));
+}
