@@ -476,7 +476,7 @@ mod tests {
         assert_eq!((settings.upload.max_file_bytes, settings.upload.max_files), (10_485_760, 10));
         assert!(settings.server.trusted_proxies.is_empty());
         assert_eq!((settings.chat.ticket_ttl_secs, settings.chat.socket_queue), (60, 256));
-        assert_eq!((settings.chat.messages_per_second, settings.chat.message_burst), (10, 20));
+        assert_eq!((settings.chat.messages_per_second, settings.chat.message_burst), (0, 20));
     }
 
     #[test]
