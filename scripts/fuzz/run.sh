@@ -31,9 +31,37 @@ curl -fs -X POST "$base/api/v1/auth/signup" -H 'content-type: application/json' 
 echo 'fuzz-admin-password-1' | ./target/debug/admin-cli create-admin --name fuzz_admin \
   --email fuzz_admin@example.com --password-stdin >/dev/null
 
-run() { # user password
-  echo "== schemathesis as $1 =="
-  AGORA_FUZZ_BASE="$base" AGORA_FUZZ_USER="$1" AGORA_FUZZ_PASSWORD="$2" \
+# Seed one of everything, so that path ids can name things that exist.
+api() { # method path token [json]
+  curl -fsS -X "$1" "$base/api/v1$2" -H "authorization: Bearer $3" -H 'content-type: application/json' ${4:+-d "$4"}
+}
+token() { # name password
+  curl -fsS -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"$2\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+user_token=$(token fuzz_user fuzz-password-1)
+admin_token=$(token fuzz_admin fuzz-admin-password-1)
+user_id=$(api GET /users/me "$user_token" | field '["id"]')
+board=$(api POST /admin/boards "$admin_token" '{"name":"fuzz board","information":"seeded","is_visible":true,"is_available":true,"access":"public"}' | field '["id"]')
+post=$(api POST "/boards/$board/posts" "$user_token" '{"title":"seeded post","content":"seeded content"}' | field '["id"]')
+comment=$(api POST "/posts/$post/comments" "$user_token" '{"content":"seeded comment"}' | field '["id"]')
+printf 'seeded file\n' > "$work/seed.txt"
+attachment=$(curl -fsS -X POST "$base/api/v1/posts/$post/attachments" -H "authorization: Bearer $user_token" \
+  -F "file=@$work/seed.txt;type=text/plain" | field '[0]["id"]')
+session=$(api POST /chat/sessions "$user_token" '{"name":"seeded session","information":"seeded"}' | field '["id"]')
+message=$(api POST "/chat/sessions/$session/messages" "$user_token" '{"content":"seeded message"}' | field '["id"]')
+model=$(api POST /ai/models "$admin_token" '{"name":"fuzz_model","description":"seeded","algorithm":"linear_regression","is_visible":true}' | field '["id"]')
+for _ in $(seq 1 100); do
+  [ "$(api GET "/ai/models/$model" "$admin_token" | field '["status"]')" = ready ] && break; sleep 0.2
+done
+job=$(api POST "/ai/models/$model/inferences" "$user_token" '{"inputs":[[1,2,3,4,5,6,7,8]]}' | field '["id"]')
+export AGORA_FUZZ_IDS="user=$user_id,board=$board,post=$post,comment=$comment,attachment=$attachment,session=$session,message=$message,model=$model,job=$job"
+echo "seeded: $AGORA_FUZZ_IDS"
+
+run() { # role user password
+  echo "== schemathesis as $2 ($1) =="
+  AGORA_FUZZ_BASE="$base" AGORA_FUZZ_ROLE="$1" AGORA_FUZZ_USER="$2" AGORA_FUZZ_PASSWORD="$3" \
   SCHEMATHESIS_HOOKS=hooks PYTHONPATH=scripts/fuzz \
     "$venv/bin/schemathesis" run "$base/api-docs/openapi.json" \
       --max-examples "$examples" \
@@ -43,8 +71,8 @@ run() { # user password
       --no-color
 }
 status=0
-run fuzz_user fuzz-password-1 || status=1
-run fuzz_admin fuzz-admin-password-1 || status=1
+run user fuzz_user fuzz-password-1 || status=1
+run admin fuzz_admin fuzz-admin-password-1 || status=1
 if grep -q "panicked" "$work/server.log"; then
   echo "the server panicked during fuzzing:" >&2; grep -A5 panicked "$work/server.log" >&2; status=1
 fi

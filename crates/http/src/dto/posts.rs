@@ -197,7 +197,7 @@ pub struct PostListQuery {
     pub cursor: Option<String>,
     /// `new` (newest first, the default), `top` (most likes) or `views` (most views); ties
     /// newest first.
-    #[param(value_type = Option<PostSortParam>, example = "new")]
+    #[param(value_type = Option<PostSortParam>, inline, example = "new")]
     pub sort: Option<String>,
     /// Case-insensitive substring of the title or the content (at most 256 characters).
     #[param(max_length = 256)]
