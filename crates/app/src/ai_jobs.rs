@@ -204,7 +204,12 @@ pub static AI_JOBS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
 });
 
 fn spawn_gauges(service: Arc<AiService>, interval: Duration, mut shutdown: Shutdown) -> JoinHandle<()> {
-    LazyLock::force(&AI_JOBS);
+    // Exported at zero from the start, so that dashboards and alerts see the series at once.
+    for kind in ["training", "inference"] {
+        for status in ["queued", "running"] {
+            AI_JOBS.with_label_values(&[kind, status]);
+        }
+    }
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         loop {

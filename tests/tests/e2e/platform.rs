@@ -232,3 +232,25 @@ async fn every_reference_in_the_openapi_document_resolves() {
         assert!(doc.pointer(pointer).is_some(), "dangling reference {target}");
     }
 }
+
+/// The Grafana dashboard of docker/ plots only metrics the server exports (request metrics
+/// appear with the first request).
+#[tokio::test]
+async fn every_metric_of_the_grafana_dashboard_is_exported() {
+    let app = TestApp::spawn().await;
+    app.client.get(app.url("/health/live")).send().await.unwrap();
+    let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let dashboard =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docker/grafana/dashboards/agora.json"))
+            .unwrap();
+    let mut names: Vec<&str> = dashboard
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| word.starts_with("agora_"))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    assert!(names.len() >= 6, "{names:?}");
+    for name in names {
+        assert!(text.lines().any(|line| line.starts_with(name)), "{name} is not exported:\n{text}");
+    }
+}
