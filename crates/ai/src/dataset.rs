@@ -50,17 +50,7 @@ impl DatasetName {
     pub const MAX_CHARS: usize = 64;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let name = raw.trim();
-        if name.is_empty() {
-            return Err("must not be empty".to_owned());
-        }
-        if name.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters long", Self::MAX_CHARS));
-        }
-        if name.chars().any(char::is_control) {
-            return Err("must not contain control characters".to_owned());
-        }
-        Ok(DatasetName(name.to_owned()))
+        kernel::text::name(raw, Self::MAX_CHARS).map(DatasetName)
     }
 
     /// The default name of an uploaded file: its base name without the extension

@@ -170,17 +170,7 @@ impl ModelName {
     pub const MAX_CHARS: usize = 64;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let name = raw.trim();
-        if name.is_empty() {
-            return Err("must not be empty".to_owned());
-        }
-        if name.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters long", Self::MAX_CHARS));
-        }
-        if name.chars().any(char::is_control) {
-            return Err("must not contain control characters".to_owned());
-        }
-        Ok(ModelName(name.to_owned()))
+        kernel::text::name(raw, Self::MAX_CHARS).map(ModelName)
     }
 
     pub fn as_str(&self) -> &str {
@@ -196,10 +186,7 @@ impl Description {
     pub const MAX_CHARS: usize = 256;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters long", Self::MAX_CHARS));
-        }
-        Ok(Description(raw.to_owned()))
+        kernel::text::optional(raw, Self::MAX_CHARS).map(Description)
     }
 
     pub fn as_str(&self) -> &str {

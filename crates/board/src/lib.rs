@@ -8,7 +8,6 @@ pub mod error;
 pub mod post;
 #[cfg(test)]
 mod test_support;
-mod text;
 pub mod view;
 
 pub use attachment::model::{AttachTarget, Attachment, AttachmentId};

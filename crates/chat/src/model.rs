@@ -118,19 +118,7 @@ pub enum MessageOrder {
     OldestAfter(MessageId),
 }
 
-fn char_count_between(raw: &str, min: usize, max: usize) -> Result<(), String> {
-    let count = raw.chars().count();
-    if count < min || count > max {
-        return Err(if min == 0 {
-            format!("must be at most {max} characters long")
-        } else {
-            format!("must be {min} to {max} characters long")
-        });
-    }
-    Ok(())
-}
-
-/// A session's name: 1..256 characters once trimmed.
+/// A session's name: 1..256 characters once trimmed, on one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionName(String);
 
@@ -138,12 +126,7 @@ impl SessionName {
     pub const MAX_CHARS: usize = 256;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let name = raw.trim();
-        if name.is_empty() {
-            return Err("must not be blank".to_owned());
-        }
-        char_count_between(name, 1, Self::MAX_CHARS)?;
-        Ok(SessionName(name.to_owned()))
+        kernel::text::name(raw, Self::MAX_CHARS).map(SessionName)
     }
 
     pub fn as_str(&self) -> &str {
@@ -159,9 +142,7 @@ impl SessionInformation {
     pub const MAX_CHARS: usize = 256;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let information = raw.trim();
-        char_count_between(information, 0, Self::MAX_CHARS)?;
-        Ok(SessionInformation(information.to_owned()))
+        kernel::text::optional(raw.trim(), Self::MAX_CHARS).map(SessionInformation)
     }
 
     pub fn as_str(&self) -> &str {
@@ -178,11 +159,7 @@ impl MessageContent {
     pub const MAX_CHARS: usize = 256;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.trim().is_empty() {
-            return Err("must not be blank".to_owned());
-        }
-        char_count_between(raw, 1, Self::MAX_CHARS)?;
-        Ok(MessageContent(raw.to_owned()))
+        kernel::text::content(raw, 1, Self::MAX_CHARS).map(MessageContent)
     }
 
     pub fn as_str(&self) -> &str {

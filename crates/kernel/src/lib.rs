@@ -9,6 +9,7 @@ pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod page;
+pub mod text;
 pub mod validation;
 
 pub use actor::{Actor, Role};

@@ -14,17 +14,7 @@ impl BoardName {
     pub const MAX_CHARS: usize = 128;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let name = raw.trim();
-        if name.is_empty() {
-            return Err("must not be empty".to_owned());
-        }
-        if name.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters long", Self::MAX_CHARS));
-        }
-        if name.chars().any(char::is_control) {
-            return Err("must not contain control characters".to_owned());
-        }
-        Ok(BoardName(name.to_owned()))
+        kernel::text::name(raw, Self::MAX_CHARS).map(BoardName)
     }
 
     pub fn as_str(&self) -> &str {
@@ -40,10 +30,7 @@ impl BoardInformation {
     pub const MAX_CHARS: usize = 512;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters long", Self::MAX_CHARS));
-        }
-        Ok(BoardInformation(raw.to_owned()))
+        kernel::text::optional(raw, Self::MAX_CHARS).map(BoardInformation)
     }
 
     pub fn as_str(&self) -> &str {

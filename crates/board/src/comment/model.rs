@@ -5,7 +5,7 @@ use kernel::{Id, Timestamp};
 use crate::attachment::model::Attachment;
 use crate::board::model::BoardId;
 use crate::post::model::{Author, PostId};
-use crate::text::bounded_text;
+use kernel::text::content as bounded_text;
 
 pub type CommentId = Id;
 

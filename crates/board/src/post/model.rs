@@ -4,7 +4,7 @@ use kernel::{Cursor, FieldErrors, Id, Timestamp, UserId};
 
 use crate::attachment::model::Attachment;
 use crate::board::model::BoardId;
-use crate::text::bounded_text;
+use kernel::text::content as bounded_text;
 
 pub type PostId = Id;
 
