@@ -277,3 +277,23 @@ impl Drop for AgoraProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Runs `admin-cli` with `args` on the configuration `env` gives, `stdin` as its input.
+pub fn admin_cli(env: &[(&str, String)], args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let path = bin_dir().join("admin-cli");
+    let mut command = Command::new(&path);
+    command
+        .args(args)
+        .env("APP_ENV", "test")
+        .env("APP_CONFIG_DIR", Path::new(env!("CARGO_MANIFEST_DIR")).join("../config"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
+    child.stdin.take().expect("stdin").write_all(format!("{stdin}\n").as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("admin-cli output")
+}
