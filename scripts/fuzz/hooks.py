@@ -86,6 +86,12 @@ def map_path_parameters(ctx, path_parameters):
     operation = getattr(ctx, "operation", None)
     if not path_parameters or "id" not in path_parameters or operation is None or not next(_coin):
         return path_parameters
+    current = path_parameters["id"]
+    # Only a well-formed id is swapped for a seeded one: a malformed id is the point of a
+    # negative case, and replacing it would turn a request meant to be refused into a
+    # valid one.
+    if isinstance(current, bool) or not isinstance(current, int) or current < 1:
+        return path_parameters
     for prefix, kind in _KINDS:
         if operation.path.startswith(prefix) and kind in _IDS:
             path_parameters["id"] = int(_IDS[kind])
