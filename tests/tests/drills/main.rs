@@ -5,4 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod database;
+mod rabbitmq;
 mod shutdown;
+mod views;
+mod worker_kill;
