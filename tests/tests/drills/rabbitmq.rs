@@ -125,6 +125,10 @@ async fn a_rabbitmq_restart_loses_no_accepted_job_or_chat_message_and_everything
         accepted_jobs.push(job["id"].as_i64().unwrap());
     }
 
+    // The premise: the slowed worker (8 s of work in all) has not finished them yet.
+    let (_, last) = client.call(Method::GET, &format!("/ai/inferences/{}", accepted_jobs[3]), &user, None).await;
+    assert_ne!(last["status"], "succeeded", "jobs are still pending when the broker stops: {last}");
+
     let rabbit = tokio::task::spawn_blocking(move || {
         rabbit.stop();
         rabbit
@@ -190,7 +194,9 @@ async fn a_rabbitmq_restart_loses_no_accepted_job_or_chat_message_and_everything
     }
 
     for process in [&server, &worker] {
-        assert!(process.lines().iter().all(|l| !l.contains("panicked")), "{:#?}", process.lines());
+        let lines = process.lines();
+        assert!(lines.iter().all(|l| !l.contains("panicked")), "{lines:#?}");
+        assert!(lines.iter().any(|l| l.contains("RabbitMQ connection established again")), "reconnected: {lines:#?}");
     }
     drop((server, worker));
     tokio::task::spawn_blocking(move || drop((rabbit, postgres))).await.unwrap();
