@@ -278,22 +278,119 @@ impl Drop for AgoraProcess {
     }
 }
 
-/// Runs `admin-cli` with `args` on the configuration `env` gives, `stdin` as its input.
-pub fn admin_cli(env: &[(&str, String)], args: &[&str], stdin: &str) -> std::process::Output {
+/// Creates an administrator with `admin-cli create-admin` on `database_url`.
+pub fn create_admin(database_url: &str, name: &str, password: &str) {
     use std::io::Write;
+
     let path = bin_dir().join("admin-cli");
-    let mut command = Command::new(&path);
-    command
-        .args(args)
+    assert!(path.exists(), "{} is not built; run `cargo build --workspace --bins` first", path.display());
+    let mut child = Command::new(&path)
         .env("APP_ENV", "test")
         .env("APP_CONFIG_DIR", Path::new(env!("CARGO_MANIFEST_DIR")).join("../config"))
+        .env("APP__DATABASE__URL", database_url)
+        .args(["create-admin", "--name", name, "--email", &format!("{name}@example.com"), "--password-stdin"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
-    child.stdin.take().expect("stdin").write_all(format!("{stdin}\n").as_bytes()).expect("write stdin");
-    child.wait_with_output().expect("admin-cli output")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
+    child.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes()).expect("password written");
+    let output = child.wait_with_output().expect("admin-cli ran");
+    assert!(output.status.success(), "admin-cli create-admin failed: {}", String::from_utf8_lossy(&output.stderr));
 }
+
+/// An account of a drill, logged in against one server.
+#[derive(Debug, Clone)]
+pub struct DrillUser {
+    pub id: i64,
+    pub name: String,
+    pub token: String,
+}
+
+/// HTTP against the `/api/v1` of a server process, with a bounded timeout so that a hang
+/// fails the drill instead of stalling it.
+#[derive(Debug, Clone)]
+pub struct DrillClient {
+    pub http: reqwest::Client,
+    base: String,
+}
+
+impl DrillClient {
+    pub fn new(server: &AgoraProcess) -> DrillClient {
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("client");
+        DrillClient { http, base: server.url("") }
+    }
+
+    /// The same client aimed at another server process (e.g. a restarted one).
+    pub fn at(&self, server: &AgoraProcess) -> DrillClient {
+        DrillClient { http: self.http.clone(), base: server.url("") }
+    }
+
+    /// `http://127.0.0.1:PORT/api/v1{path}`
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+
+    /// `http://127.0.0.1:PORT{path}` (outside the API, e.g. health checks).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `ws://127.0.0.1:PORT/api/v1{path}`
+    pub fn ws(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base.replacen("http://", "ws://", 1))
+    }
+
+    pub async fn login(&self, name: &str, password: &str) -> DrillUser {
+        let response = self
+            .http
+            .post(self.api("/auth/login"))
+            .json(&serde_json::json!({"username": name, "password": password}))
+            .send()
+            .await
+            .expect("login answered");
+        assert_eq!(response.status(), 200, "login of {name}");
+        let tokens: serde_json::Value = response.json().await.expect("tokens");
+        let token = tokens["access_token"].as_str().expect("access token").to_owned();
+        let me: serde_json::Value = self
+            .http
+            .get(self.api("/users/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("me answered")
+            .json()
+            .await
+            .expect("me");
+        DrillUser { id: me["id"].as_i64().expect("user id"), name: name.to_owned(), token }
+    }
+
+    /// Signs a new user up and logs it in.
+    pub async fn new_user(&self, name: &str) -> DrillUser {
+        let password = "password-123";
+        let signup = serde_json::json!({"name": name, "email": format!("{name}@example.com"), "password": password});
+        let response = self.http.post(self.api("/auth/signup")).json(&signup).send().await.expect("signup answered");
+        assert_eq!(response.status(), 201, "signup of {name}");
+        self.login(name, password).await
+    }
+
+    /// Sends a JSON request and returns its status and JSON body (`Null` when not JSON).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        user: &DrillUser,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.http.request(method, self.api(path)).bearer_auth(&user.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap_or_else(|e| panic!("{path}: no answer: {e}"));
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(serde_json::Value::Null))
+    }
+}
+
+/// Polls until a condition yields a value (the same as the AI tests use).
+pub use crate::ai::eventually;

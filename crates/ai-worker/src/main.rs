@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use app::Settings;
+use messaging::amqp::Broker;
 use messaging::jobs::{AmqpJobEvents, AmqpJobWorker, ShutdownTrigger};
 
 #[tokio::main]
@@ -44,13 +45,13 @@ async fn main() -> ExitCode {
 async fn run(settings: &mut Settings, url: &str) -> Result<(), String> {
     settings.database.migrate_on_start = false;
     let db = app::wiring::connect_database(settings).await.map_err(|e| e.to_string())?;
-    let connection = Arc::new(messaging::amqp::connect(url, "ai-worker").await.map_err(|e| format!("RabbitMQ: {e}"))?);
+    let broker = Broker::start(url, "ai-worker").await.map_err(|e| format!("RabbitMQ: {e}"))?;
     let topology = app::ai_jobs::topology(&settings.ai);
-    let events = Arc::new(AmqpJobEvents::new(connection.clone(), topology.clone()));
+    let events = Arc::new(AmqpJobEvents::new(broker.clone(), topology.clone()));
     let runner = Arc::new(app::ai_jobs::job_runner(&settings.ai, &db, events));
     let tag = format!("ai-worker-{}", std::process::id());
     let worker =
-        AmqpJobWorker::new(connection.clone(), topology, runner, app::ai_jobs::worker_settings(&settings.ai, &tag));
+        AmqpJobWorker::new(broker.clone(), topology, runner, app::ai_jobs::worker_settings(&settings.ai, &tag));
 
     let (trigger, shutdown) = ShutdownTrigger::new();
     tokio::spawn(async move {
@@ -60,9 +61,7 @@ async fn run(settings: &mut Settings, url: &str) -> Result<(), String> {
     });
     tracing::info!(queue = settings.ai.queue, concurrency = settings.ai.concurrency, "ai-worker started");
     let result = worker.run(shutdown).await.map_err(|e| e.to_string());
-    if let Err(err) = connection.close(200, "worker stopped".into()).await {
-        tracing::debug!(error = %err, "the RabbitMQ connection did not close cleanly");
-    }
+    broker.close().await;
     db.close().await.ok();
     tracing::info!("ai-worker stopped");
     result

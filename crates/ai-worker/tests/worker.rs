@@ -32,7 +32,6 @@ fn refuses_to_start_without_a_broker_url_saying_why() {
 
 mod rabbitmq {
     use std::net::{SocketAddr, ToSocketAddrs};
-    use std::sync::Arc;
     use std::time::Duration;
 
     use ai::JobMessage;
@@ -146,9 +145,9 @@ mod rabbitmq {
         assert_predicts_the_formula(&finished);
 
         // The same message again, as a broker redelivers it.
-        let connection = Arc::new(messaging::amqp::connect(&broker, "test").await.unwrap());
+        let link = messaging::amqp::Broker::start(&broker, "test").await.unwrap();
         let topology = app::ai_jobs::topology(&app.settings.ai);
-        let queue = messaging::jobs::AmqpJobQueue::new(connection.clone(), topology.clone(), Duration::from_secs(5));
+        let queue = messaging::jobs::AmqpJobQueue::new(link.clone(), topology.clone(), Duration::from_secs(5));
         let job_id = finished["id"].as_i64().unwrap();
         queue.publish(JobMessage::Inference { job_id }).await.unwrap();
         // Queued behind it: when this one is done, the duplicate was handled.
@@ -157,7 +156,7 @@ mod rabbitmq {
 
         let again: Value = get_job(&app, &admin, &finished["id"], 0).await.json().await.unwrap();
         assert_eq!(again, finished, "the result was written once");
-        let channel = connection.create_channel().await.unwrap();
+        let channel = link.current().unwrap().connection.create_channel().await.unwrap();
         let dead = channel
             .queue_declare(
                 topology.dead_letter_queue().as_str().into(),

@@ -13,7 +13,7 @@ use ai::ports::{CompletionWatch, JobEvents, JobQueue};
 use ai::{AiConfig, AiPorts, AiService, JobRunner, RunnerConfig, RunnerPorts};
 use async_trait::async_trait;
 use kernel::{AuditLog, SystemClock};
-use messaging::amqp::Connection;
+use messaging::amqp::Broker;
 use messaging::jobs::{
     AmqpJobEvents, AmqpJobQueue, AmqpJobWorker, CompletionListener, CompletionNotifier, InProcessJobQueue, JobTopology,
     LocalQueueSettings, LocalWorkers, Shutdown, ShutdownTrigger, UuidTaskIds, WorkerSettings,
@@ -124,7 +124,7 @@ pub async fn start(
     settings: &Settings,
     db: DatabaseConnection,
     audit: Arc<dyn AuditLog>,
-    amqp: Option<Arc<Connection>>,
+    amqp: Option<Broker>,
 ) -> Result<AiJobs, StartupError> {
     let ai = &settings.ai;
     let notifier = CompletionNotifier::new();
@@ -141,16 +141,16 @@ pub async fn start(
             let (queue, workers) = InProcessJobQueue::start(runner, local);
             (service(ai, &db, audit, Arc::new(queue), Arc::new(notifier)), Background::InProcess(workers))
         }
-        Some(connection) => {
+        Some(broker) => {
             let topology = topology(ai);
             let queue =
-                AmqpJobQueue::new(connection.clone(), topology.clone(), Duration::from_millis(ai.publish_timeout_ms));
-            let listener = CompletionListener::new(connection.clone(), topology.clone(), notifier.clone());
+                AmqpJobQueue::new(broker.clone(), topology.clone(), Duration::from_millis(ai.publish_timeout_ms));
+            let listener = CompletionListener::new(broker.clone(), topology.clone(), notifier.clone());
             tasks.push(tokio::spawn(listener.run(shutdown.clone())));
             if ai.app_consumes_jobs {
-                let events = Arc::new(AmqpJobEvents::new(connection.clone(), topology.clone()));
+                let events = Arc::new(AmqpJobEvents::new(broker.clone(), topology.clone()));
                 let runner = Arc::new(job_runner(ai, &db, events));
-                let worker = AmqpJobWorker::new(connection, topology, runner, worker_settings(ai, "agora-app"));
+                let worker = AmqpJobWorker::new(broker, topology, runner, worker_settings(ai, "agora-app"));
                 let shutdown = shutdown.clone();
                 tasks.push(tokio::spawn(async move {
                     if let Err(err) = worker.run(shutdown).await {

@@ -158,10 +158,8 @@ impl Application {
         }
         // No request runs any more: the views counted so far are all there is to write.
         self.view_flusher.stop().await;
-        if let Some(connection) = &self.services.amqp
-            && let Err(err) = connection.close(200, "shutting down".into()).await
-        {
-            tracing::debug!(error = %err, "the RabbitMQ connection did not close cleanly");
+        if let Some(broker) = &self.services.amqp {
+            broker.close().await;
         }
         self.services.db.clone().close().await.ok();
         tracing::info!("shutdown complete");

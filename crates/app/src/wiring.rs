@@ -14,6 +14,7 @@ use identity::ports::Mailer;
 use identity::service::AccountPorts;
 use identity::{AccountService, IdentityConfig};
 use kernel::{AuditLog, Clock, SystemClock};
+use messaging::amqp::Broker;
 use messaging::chat::{AmqpChatBus, InProcessChatBus};
 use persistence::DatabaseConnection;
 use persistence::audit::SqlAuditLog;
@@ -50,7 +51,7 @@ pub struct Services {
     pub boards: Arc<BoardService>,
     pub chat: Arc<ChatService>,
     /// The RabbitMQ connection of this process, when `APP__AMQP__URL` is set.
-    pub amqp: Option<Arc<lapin::Connection>>,
+    pub amqp: Option<Broker>,
     pub posts: Arc<PostService>,
     pub comments: Arc<CommentService>,
     pub attachments: Arc<AttachmentService>,
@@ -95,21 +96,22 @@ fn mailer(settings: &Settings) -> Result<Arc<dyn Mailer>, StartupError> {
     })
 }
 
-/// Connects to RabbitMQ when `APP__AMQP__URL` is set: one recovering connection per process.
-pub async fn connect_amqp(settings: &Settings) -> Result<Option<Arc<lapin::Connection>>, StartupError> {
+/// Connects to RabbitMQ when `APP__AMQP__URL` is set: one link per process, reconnected
+/// for as long as the process runs.
+pub async fn connect_amqp(settings: &Settings) -> Result<Option<Broker>, StartupError> {
     let Some(url) = settings.amqp.url() else {
         return Ok(None);
     };
-    let connection = messaging::amqp::connect(url, "agora").await.map_err(|e| StartupError::Other(e.to_string()))?;
-    Ok(Some(Arc::new(connection)))
+    let broker = Broker::start(url, "agora").await.map_err(|e| StartupError::Other(e.to_string()))?;
+    Ok(Some(broker))
 }
 
 /// The chat bus: RabbitMQ when connected (instances share rooms), else in-process.
-async fn chat_bus(settings: &Settings, amqp: Option<&lapin::Connection>) -> Result<Arc<dyn ChatBus>, StartupError> {
+async fn chat_bus(settings: &Settings, amqp: Option<&Broker>) -> Result<Arc<dyn ChatBus>, StartupError> {
     let capacity = settings.chat.socket_queue;
     Ok(match amqp {
-        Some(connection) => Arc::new(
-            AmqpChatBus::start(connection, capacity, &settings.chat.bus_namespace)
+        Some(broker) => Arc::new(
+            AmqpChatBus::start(broker, capacity, &settings.chat.bus_namespace)
                 .await
                 .map_err(|e| StartupError::Other(format!("chat bus: {e}")))?,
         ),
@@ -144,7 +146,7 @@ fn chat_service(
 pub async fn build_services(settings: &Settings, db: DatabaseConnection) -> Result<Services, StartupError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let amqp = connect_amqp(settings).await?;
-    let bus = chat_bus(settings, amqp.as_deref()).await?;
+    let bus = chat_bus(settings, amqp.as_ref()).await?;
     let chat = Arc::new(chat_service(settings, &db, bus, clock.clone()));
     let auth = &settings.auth;
     let hasher = auth::BcryptHasher::new(auth.bcrypt_cost, auth.hash_concurrency)
@@ -234,7 +236,7 @@ fn build_board_services(
 }
 
 /// Readiness of the RabbitMQ connection.
-pub struct AmqpHealth(pub Arc<lapin::Connection>);
+pub struct AmqpHealth(pub Broker);
 
 #[async_trait]
 impl agora_http::HealthCheck for AmqpHealth {
@@ -243,7 +245,7 @@ impl agora_http::HealthCheck for AmqpHealth {
     }
 
     async fn check(&self) -> Result<(), String> {
-        if messaging::amqp::is_connected(&self.0) { Ok(()) } else { Err("not connected".to_owned()) }
+        if self.0.is_connected() { Ok(()) } else { Err("not connected".to_owned()) }
     }
 }
 

@@ -85,16 +85,16 @@ mod rabbitmq {
         format!("t{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos())
     }
 
-    type Instance = (AmqpChatBus, lapin::Connection);
+    type Instance = (AmqpChatBus, messaging::amqp::Broker);
 
     /// Two buses on their own connections: what two app instances of one deployment have.
     async fn two_instances() -> (Instance, Instance) {
         let namespace = namespace();
         let mut pair = Vec::new();
         for _ in 0..2 {
-            let connection = messaging::amqp::connect(&broker_url(), "agora-chat-bus-test").await.unwrap();
-            let bus = AmqpChatBus::start(&connection, 64, &namespace).await.unwrap();
-            pair.push((bus, connection));
+            let broker = messaging::amqp::Broker::start(&broker_url(), "agora-chat-bus-test").await.unwrap();
+            let bus = AmqpChatBus::start(&broker, 64, &namespace).await.unwrap();
+            pair.push((bus, broker));
         }
         let second = pair.pop().unwrap();
         (pair.pop().unwrap(), second)
@@ -151,8 +151,8 @@ mod rabbitmq {
 
     #[tokio::test]
     async fn a_bus_refuses_a_namespace_that_is_not_one_routing_key_word() {
-        let connection = messaging::amqp::connect(&broker_url(), "agora-chat-bus-test").await.unwrap();
-        assert!(AmqpChatBus::start(&connection, 8, "a.b").await.is_err());
+        let broker = messaging::amqp::Broker::start(&broker_url(), "agora-chat-bus-test").await.unwrap();
+        assert!(AmqpChatBus::start(&broker, 8, "a.b").await.is_err());
     }
 
     #[tokio::test]

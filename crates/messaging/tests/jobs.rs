@@ -5,14 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod rabbitmq {
-    use std::sync::Arc;
     use std::time::Duration;
 
     use ai::ports::{CompletionWatch, JobEvents, JobQueue};
     use ai::{JobMessage, TaskId};
     use kernel::InfraError;
     use lapin::options::BasicGetOptions;
-    use messaging::amqp::Connection;
+    use messaging::amqp::Broker;
     use messaging::jobs::{
         AmqpJobEvents, AmqpJobQueue, CompletionListener, CompletionNotifier, JobTopology, ShutdownTrigger, decode,
     };
@@ -26,8 +25,8 @@ mod rabbitmq {
         })
     }
 
-    async fn connect() -> Arc<Connection> {
-        Arc::new(messaging::amqp::connect(&broker(), "messaging-test").await.unwrap())
+    async fn connect() -> Broker {
+        Broker::start(&broker(), "messaging-test").await.unwrap()
     }
 
     /// A topology of its own, deleted by the broker a while after the test.
@@ -38,15 +37,15 @@ mod rabbitmq {
 
     #[tokio::test]
     async fn published_jobs_are_confirmed_persistent_and_in_order_on_the_durable_queue() {
-        let connection = connect().await;
+        let broker = connect().await;
         let topology = topology();
-        let queue = AmqpJobQueue::new(connection.clone(), topology.clone(), Duration::from_secs(5));
+        let queue = AmqpJobQueue::new(broker.clone(), topology.clone(), Duration::from_secs(5));
         let messages =
             [JobMessage::Inference { job_id: 1 }, JobMessage::Training { model_id: 2, task_id: TaskId::new("t") }];
         for message in &messages {
             queue.publish(message.clone()).await.unwrap();
         }
-        let channel = connection.create_channel().await.unwrap();
+        let channel = broker.current().unwrap().connection.create_channel().await.unwrap();
         for expected in &messages {
             let message = channel
                 .basic_get(topology.queue().into(), BasicGetOptions { no_ack: true })
@@ -94,9 +93,9 @@ mod rabbitmq {
 
     #[tokio::test]
     async fn publishing_on_a_closed_connection_is_unavailable_at_once() {
-        let connection = connect().await;
-        let queue = AmqpJobQueue::new(connection.clone(), topology(), Duration::from_secs(5));
-        connection.close(200, "test".into()).await.unwrap();
+        let broker = connect().await;
+        let queue = AmqpJobQueue::new(broker.clone(), topology(), Duration::from_secs(5));
+        broker.close().await;
         let err = tokio::time::timeout(Duration::from_secs(10), queue.publish(JobMessage::Inference { job_id: 1 }))
             .await
             .expect("an answer before the timeout")

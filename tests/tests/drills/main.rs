@@ -5,5 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod database;
+mod rabbitmq;
 mod scale_out;
 mod shutdown;
+mod views;
+mod worker_kill;

@@ -1,12 +1,12 @@
-//! One lazily opened channel per publisher, opened again after the connection recovered.
+//! One lazily opened channel per publisher, on the broker's current connection, opened
+//! again after the link was re-established.
 
-use std::sync::Arc;
-
+use lapin::Channel;
 use lapin::options::ConfirmSelectOptions;
-use lapin::{Channel, Connection};
 use tokio::sync::Mutex;
 
 use super::topology::JobTopology;
+use crate::amqp::Broker;
 
 /// What a fresh channel is prepared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,30 +18,44 @@ pub(crate) enum Setup {
 }
 
 pub(crate) struct ChannelSlot {
-    connection: Arc<Connection>,
+    broker: Broker,
     topology: JobTopology,
     setup: Setup,
-    channel: Mutex<Option<Channel>>,
+    /// The open channel and the connection generation it belongs to.
+    channel: Mutex<Option<(u64, Channel)>>,
+}
+
+/// Why no channel could be had.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SlotError {
+    #[error("not connected")]
+    Down,
+    #[error(transparent)]
+    Amqp(#[from] lapin::Error),
 }
 
 impl ChannelSlot {
-    pub(crate) fn new(connection: Arc<Connection>, topology: JobTopology, setup: Setup) -> Self {
-        ChannelSlot { connection, topology, setup, channel: Mutex::new(None) }
+    pub(crate) fn new(broker: Broker, topology: JobTopology, setup: Setup) -> Self {
+        ChannelSlot { broker, topology, setup, channel: Mutex::new(None) }
     }
 
     pub(crate) fn topology(&self) -> &JobTopology {
         &self.topology
     }
 
-    /// The open channel, or a new one when there is none or it broke. Fails at once while
-    /// the connection is down.
-    pub(crate) async fn get(&self) -> lapin::Result<Channel> {
+    /// The open channel, or a new one on the current connection when there is none, it
+    /// broke or belongs to an older connection. Fails at once while the link is down.
+    pub(crate) async fn get(&self) -> Result<Channel, SlotError> {
+        let live = self.broker.current().ok_or(SlotError::Down)?;
         let mut slot = self.channel.lock().await;
-        if let Some(channel) = slot.as_ref().filter(|channel| channel.status().connected()) {
+        if let Some((generation, channel)) = slot.as_ref()
+            && *generation == live.generation
+            && channel.status().connected()
+        {
             return Ok(channel.clone());
         }
         *slot = None;
-        let channel = self.connection.create_channel().await?;
+        let channel = live.connection.create_channel().await?;
         match self.setup {
             Setup::ConfirmedJobs => {
                 channel.confirm_select(ConfirmSelectOptions::default()).await?;
@@ -49,7 +63,7 @@ impl ChannelSlot {
             }
             Setup::Events => self.topology.declare_events(&channel).await?,
         }
-        *slot = Some(channel.clone());
+        *slot = Some((live.generation, channel.clone()));
         Ok(channel)
     }
 

@@ -2,7 +2,6 @@
 //! exchange ([`AmqpJobEvents`]), and every app instance listens with its own exclusive
 //! queue ([`CompletionListener`]) to wake its waiting requests.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use ai::JobId;
@@ -18,6 +17,7 @@ use super::channel::{ChannelSlot, Setup};
 use super::notifier::CompletionNotifier;
 use super::shutdown::Shutdown;
 use super::topology::JobTopology;
+use crate::amqp::Broker;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Finished {
@@ -31,8 +31,8 @@ pub struct AmqpJobEvents {
 }
 
 impl AmqpJobEvents {
-    pub fn new(connection: Arc<Connection>, topology: JobTopology) -> Self {
-        AmqpJobEvents { slot: ChannelSlot::new(connection, topology, Setup::Events) }
+    pub fn new(broker: Broker, topology: JobTopology) -> Self {
+        AmqpJobEvents { slot: ChannelSlot::new(broker, topology, Setup::Events) }
     }
 
     async fn publish(&self, job: JobId) -> Result<(), String> {
@@ -65,26 +65,24 @@ impl JobEvents for AmqpJobEvents {
 /// The longest pause between attempts to listen again.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// How long to wait for lapin to recover the connection before listening anew.
-const RECOVERY_WAIT: Duration = Duration::from_secs(30);
-
 /// Feeds completion events from RabbitMQ into this instance's [`CompletionNotifier`].
 pub struct CompletionListener {
-    connection: Arc<Connection>,
+    broker: Broker,
     topology: JobTopology,
     notifier: CompletionNotifier,
-    /// This instance's queue: exclusive, deleted with its connection.
+    /// This instance's queue: exclusive, deleted with its connection (and declared again
+    /// on the next one).
     queue: String,
 }
 
 impl CompletionListener {
-    pub fn new(connection: Arc<Connection>, topology: JobTopology, notifier: CompletionNotifier) -> Self {
+    pub fn new(broker: Broker, topology: JobTopology, notifier: CompletionNotifier) -> Self {
         let queue = format!("{}.listener.{}", topology.events_exchange(), uuid::Uuid::new_v4().simple());
-        CompletionListener { connection, topology, notifier, queue }
+        CompletionListener { broker, topology, notifier, queue }
     }
 
-    async fn open(&self) -> lapin::Result<(Channel, Consumer)> {
-        let channel = self.connection.create_channel().await?;
+    async fn open(&self, connection: &Connection) -> lapin::Result<(Channel, Consumer)> {
+        let channel = connection.create_channel().await?;
         self.topology.declare_events(&channel).await?;
         let options = QueueDeclareOptions { exclusive: true, auto_delete: true, ..Default::default() };
         channel.queue_declare(self.queue.as_str().into(), options, FieldTable::default()).await?;
@@ -108,12 +106,17 @@ impl CompletionListener {
         Ok((channel, consumer))
     }
 
-    /// Listens until `shutdown` fires, opening its queue again (with backoff) whenever the
-    /// connection breaks.
+    /// Listens until `shutdown` fires: waits for a live connection, declares its queue
+    /// and listens until the stream ends or the connection is lost, then starts over.
     pub async fn run(self, mut shutdown: Shutdown) {
         let mut backoff = Duration::from_millis(200);
         while !shutdown.is_triggered() {
-            let (channel, mut consumer) = match self.open().await {
+            let live = tokio::select! {
+                live = self.broker.connected() => live,
+                () = shutdown.wait() => return,
+            };
+            let Some(live) = live else { return };
+            let (_channel, mut consumer) = match self.open(&live.connection).await {
                 Ok(opened) => opened,
                 Err(err) => {
                     tracing::warn!(error = %err, "cannot listen for AI job completions yet");
@@ -129,6 +132,7 @@ impl CompletionListener {
             loop {
                 let delivery = tokio::select! {
                     delivery = consumer.next() => delivery,
+                    () = self.broker.lost(live.generation) => None,
                     () = shutdown.wait() => return,
                 };
                 match delivery {
@@ -138,13 +142,7 @@ impl CompletionListener {
                     },
                     Some(Err(err)) => {
                         tracing::warn!(error = %err, "the completion listener lost its connection");
-                        let recovered = tokio::select! {
-                            recovered = tokio::time::timeout(RECOVERY_WAIT, channel.wait_for_recovery(err)) => recovered,
-                            () = shutdown.wait() => return,
-                        };
-                        if !matches!(recovered, Ok(Ok(()))) {
-                            break;
-                        }
+                        break;
                     }
                     None => break,
                 }

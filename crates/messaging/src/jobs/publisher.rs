@@ -1,19 +1,19 @@
 //! [`AmqpJobQueue`]: the [`JobQueue`] port on RabbitMQ, answering only once the broker
 //! confirmed that it holds the message.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use ai::JobMessage;
 use ai::ports::JobQueue;
 use async_trait::async_trait;
 use kernel::InfraError;
+use lapin::BasicProperties;
 use lapin::options::BasicPublishOptions;
-use lapin::{BasicProperties, Connection};
 
 use super::channel::{ChannelSlot, Setup};
 use super::codec::encode;
 use super::topology::JobTopology;
+use crate::amqp::Broker;
 
 /// AMQP delivery mode of messages the broker writes to disk.
 const PERSISTENT: u8 = 2;
@@ -27,8 +27,8 @@ pub struct AmqpJobQueue {
 impl AmqpJobQueue {
     /// `confirm_timeout` bounds the whole publication: opening a channel, sending, and the
     /// broker's confirmation.
-    pub fn new(connection: Arc<Connection>, topology: JobTopology, confirm_timeout: Duration) -> Self {
-        AmqpJobQueue { slot: ChannelSlot::new(connection, topology, Setup::ConfirmedJobs), confirm_timeout }
+    pub fn new(broker: Broker, topology: JobTopology, confirm_timeout: Duration) -> Self {
+        AmqpJobQueue { slot: ChannelSlot::new(broker, topology, Setup::ConfirmedJobs), confirm_timeout }
     }
 
     async fn send(&self, payload: &[u8], message_id: &str) -> Result<(), String> {

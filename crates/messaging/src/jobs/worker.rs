@@ -16,6 +16,8 @@ use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
 use lapin::types::FieldTable;
 use lapin::{Channel, Connection, Consumer};
+
+use crate::amqp::Broker;
 use tokio::task::JoinSet;
 
 use super::codec::decode;
@@ -38,12 +40,9 @@ pub struct WorkerSettings {
 /// The longest pause between attempts to open the consumer again.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// How long to wait for lapin to recover the connection before opening a new consumer.
-const RECOVERY_WAIT: Duration = Duration::from_secs(30);
-
 /// Consumes the job queue until told to stop.
 pub struct AmqpJobWorker {
-    connection: Arc<Connection>,
+    broker: Broker,
     topology: JobTopology,
     runner: Arc<JobRunner>,
     settings: WorkerSettings,
@@ -57,17 +56,12 @@ enum Interrupted {
 }
 
 impl AmqpJobWorker {
-    pub fn new(
-        connection: Arc<Connection>,
-        topology: JobTopology,
-        runner: Arc<JobRunner>,
-        settings: WorkerSettings,
-    ) -> Self {
-        AmqpJobWorker { connection, topology, runner, settings }
+    pub fn new(broker: Broker, topology: JobTopology, runner: Arc<JobRunner>, settings: WorkerSettings) -> Self {
+        AmqpJobWorker { broker, topology, runner, settings }
     }
 
-    async fn open(&self) -> lapin::Result<(Channel, Consumer)> {
-        let channel = self.connection.create_channel().await?;
+    async fn open(&self, connection: &Connection) -> lapin::Result<(Channel, Consumer)> {
+        let channel = connection.create_channel().await?;
         self.topology.declare(&channel).await?;
         channel.basic_qos(self.settings.prefetch.max(1), BasicQosOptions::default()).await?;
         let consumer = channel
@@ -81,8 +75,8 @@ impl AmqpJobWorker {
         Ok((channel, consumer))
     }
 
-    /// Consumes until `shutdown` fires; survives broker restarts by reopening its consumer
-    /// with backoff. On shutdown it stops taking messages, gives running jobs the grace
+    /// Consumes until `shutdown` fires; survives broker restarts by waiting for the next
+    /// connection and declaring the topology and its consumer again (with backoff). On shutdown it stops taking messages, gives running jobs the grace
     /// period to finish, and closes its channel, which returns every unacknowledged
     /// message to the queue.
     pub async fn run(self, mut shutdown: Shutdown) -> Result<(), InfraError> {
@@ -90,7 +84,12 @@ impl AmqpJobWorker {
         let mut backoff = Duration::from_millis(200);
         let mut last_channel = None;
         while !shutdown.is_triggered() {
-            let (channel, mut consumer) = match self.open().await {
+            let live = tokio::select! {
+                live = self.broker.connected() => live,
+                () = shutdown.wait() => break,
+            };
+            let Some(live) = live else { break };
+            let (channel, mut consumer) = match self.open(&live.connection).await {
                 Ok(opened) => opened,
                 Err(err) => {
                     tracing::warn!(error = %err, retry_in_ms = backoff.as_millis(), "cannot consume the job queue yet");
@@ -104,7 +103,7 @@ impl AmqpJobWorker {
             };
             backoff = Duration::from_millis(200);
             tracing::info!(queue = self.topology.queue(), prefetch = self.settings.prefetch, "consuming AI jobs");
-            let interrupted = self.consume(&channel, &mut consumer, &mut running, &mut shutdown).await;
+            let interrupted = self.consume(live.generation, &mut consumer, &mut running, &mut shutdown).await;
             match interrupted {
                 Interrupted::Shutdown => {
                     if let Err(err) = channel.basic_cancel(consumer.tag(), BasicCancelOptions::default()).await {
@@ -130,7 +129,7 @@ impl AmqpJobWorker {
 
     async fn consume(
         &self,
-        channel: &Channel,
+        generation: u64,
         consumer: &mut Consumer,
         running: &mut JoinSet<()>,
         shutdown: &mut Shutdown,
@@ -138,6 +137,7 @@ impl AmqpJobWorker {
         loop {
             tokio::select! {
                 () = shutdown.wait() => return Interrupted::Shutdown,
+                () = self.broker.lost(generation) => return Interrupted::Broken,
                 Some(finished) = running.join_next(), if !running.is_empty() => {
                     if let Err(err) = finished {
                         tracing::error!(error = %err, "a job task panicked; its message will be redelivered");
@@ -151,15 +151,8 @@ impl AmqpJobWorker {
                         running.spawn(handle(runner, delivery, retry_delay, shutdown));
                     }
                     Some(Err(err)) => {
-                        tracing::warn!(error = %err, "the job consumer lost its connection; waiting for recovery");
-                        let recovered = tokio::select! {
-                            recovered = tokio::time::timeout(RECOVERY_WAIT, channel.wait_for_recovery(err)) => recovered,
-                            () = shutdown.wait() => return Interrupted::Shutdown,
-                        };
-                        match recovered {
-                            Ok(Ok(())) => tracing::info!("the job consumer recovered"),
-                            _ => return Interrupted::Broken,
-                        }
+                        tracing::warn!(error = %err, "the job consumer lost its connection");
+                        return Interrupted::Broken;
                     }
                     None => return Interrupted::Broken,
                 },

@@ -86,3 +86,44 @@ async fn readiness_includes_the_broker() {
     let response = app.client.get(app.url("/health/ready")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_broker_outage_asks_sockets_to_reconnect_and_live_chat_resumes_afterwards() {
+    require_broker();
+    let broker = std::env::var(e2e::TEST_AMQP_URL_VAR).unwrap();
+    let parsed = url::Url::parse(&broker).unwrap();
+    let target = std::net::ToSocketAddrs::to_socket_addrs(&(parsed.host_str().unwrap(), parsed.port().unwrap_or(5672)))
+        .unwrap()
+        .next()
+        .unwrap();
+    let proxy = e2e::tcp_proxy::TcpProxy::start(target).await;
+    let through_proxy = proxy.url_for(&broker);
+    let app = TestApp::spawn_with(move |settings| settings.amqp.url = app::settings::Secret::new(through_proxy)).await;
+    let alice = app.new_user().await;
+    let sid = id(&app.chat_session(&alice, &[]).await);
+    let mut socket = app.connect(sid, &alice).await;
+
+    proxy.cut();
+    let closed = socket.closed().await;
+    assert_eq!(closed.code, 1012, "live delivery broke: reconnect ({closed:?})");
+    let during = app.chat_post(&alice, sid, "stored while the bus is down").await;
+
+    proxy.restore().await;
+    let mut socket = e2e::ai::eventually("a socket to open again", std::time::Duration::from_secs(60), || async {
+        match app.try_connect(sid, WsAuth::Bearer(alice.access_token.clone()), &[]).await {
+            Ok(socket) => Some(socket),
+            Err(refused) => {
+                refused.assert_problem(StatusCode::SERVICE_UNAVAILABLE, "server.unavailable");
+                None
+            }
+        }
+    })
+    .await;
+    socket.ready().await;
+    let after = app.chat_post(&alice, sid, "live again").await;
+    assert_eq!(socket.next_of("message").await["id"], after["id"]);
+    let page: Value =
+        app.get(&format!("/chat/sessions/{sid}/messages")).bearer(&alice).send().await.unwrap().json().await.unwrap();
+    let ids: Vec<&Value> = page["items"].as_array().unwrap().iter().map(|m| &m["id"]).collect();
+    assert!(ids.contains(&&during["id"]) && ids.contains(&&after["id"]), "{page}");
+}
