@@ -30,6 +30,7 @@ pub struct Application {
     ai: AiJobs,
     view_flusher: ViewFlusher,
     shutdown: Shutdown,
+    shutdown_timeout: Duration,
 }
 
 /// Stops a running server, from a test or a tool, the way a signal does.
@@ -37,6 +38,7 @@ pub struct Application {
 pub struct StopHandle {
     server: ServerHandle,
     shutdown: Shutdown,
+    timeout: Duration,
 }
 
 impl StopHandle {
@@ -45,9 +47,10 @@ impl StopHandle {
     /// everything at once.
     pub async fn stop(&self, graceful: bool) {
         if graceful {
-            self.shutdown.begin();
+            agora_http::shutdown::stop_gracefully(&self.server, &self.shutdown, self.timeout).await;
+        } else {
+            self.server.stop(false).await;
         }
-        self.server.stop(graceful).await;
     }
 }
 
@@ -123,7 +126,8 @@ impl Application {
         ];
         let view_flusher =
             ViewFlusher::spawn(services.views.clone(), Duration::from_millis(settings.views.flush_interval_ms.max(1)));
-        Ok(Application { address, server, services, background, ai, shutdown, view_flusher })
+        let shutdown_timeout = server_settings.shutdown_timeout;
+        Ok(Application { address, server, services, background, ai, shutdown, view_flusher, shutdown_timeout })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -145,7 +149,7 @@ impl Application {
 
     /// A handle that stops the server gracefully (as SIGTERM does) or at once.
     pub fn handle(&self) -> StopHandle {
-        StopHandle { server: self.server.handle(), shutdown: self.shutdown.clone() }
+        StopHandle { server: self.server.handle(), shutdown: self.shutdown.clone(), timeout: self.shutdown_timeout }
     }
 
     /// Serves until SIGTERM/SIGINT or [`StopHandle::stop`], then finishes in-flight work.

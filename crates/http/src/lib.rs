@@ -130,16 +130,20 @@ pub fn serve(state: AppState, listener: TcpListener, settings: &ServerSettings) 
         // up to 40 ms for Nagle's algorithm and the peer's delayed ACK.
         .tcp_nodelay(true)
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
-        .shutdown_signal(async move {
-            tokio::select! {
-                () = shutdown::os_signal() => tracing::info!("stop signal received; shutting down gracefully"),
-                () = shutdown.started() => {}
-            }
-            shutdown.begin();
-        })
+        // Signals are ours: actix would stop each worker as soon as it alone is idle.
+        .disable_signals()
         .listen(listener)?;
     if settings.workers > 0 {
         server = server.workers(settings.workers);
     }
-    Ok(server.run())
+    let server = server.run();
+    let (handle, timeout) = (server.handle(), settings.shutdown_timeout);
+    tokio::spawn(async move {
+        tokio::select! {
+            () = shutdown::os_signal() => tracing::info!("stop signal received; shutting down gracefully"),
+            () = shutdown.started() => {}
+        }
+        shutdown::stop_gracefully(&handle, &shutdown, timeout).await;
+    });
+    Ok(server)
 }

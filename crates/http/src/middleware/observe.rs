@@ -5,12 +5,15 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::ConnectionType;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
+use actix_web::{Error, HttpMessage, web};
 use tracing::Instrument;
 
 use crate::metrics::{HTTP_DURATION, HTTP_REQUESTS};
+use crate::shutdown::Shutdown;
+use crate::state::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -31,6 +34,9 @@ pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    // Counted until the response is produced, so that a graceful stop waits for it.
+    let shutdown = req.app_data::<web::Data<AppState>>().map(|state| state.shutdown.clone());
+    let _in_flight = shutdown.as_ref().map(Shutdown::track);
     let id = incoming_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().to_string();
@@ -50,6 +56,10 @@ pub async fn observe(
         tracing::error!(status = status.as_u16(), latency_ms = millis, "request failed");
     } else {
         tracing::info!(status = status.as_u16(), latency_ms = millis, "request served");
+    }
+    if shutdown.as_ref().is_some_and(Shutdown::is_started) {
+        // Keep-alive clients move to another instance instead of holding this one open.
+        res.response_mut().head_mut().set_connection_type(ConnectionType::Close);
     }
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, value);
