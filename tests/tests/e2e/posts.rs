@@ -477,9 +477,10 @@ async fn every_change_shows_on_the_next_read_of_a_cached_post() {
     let response = app.patch(&admin_path).bearer(&admin).json(&json!({"is_visible": false})).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_problem(app.get(&path).bearer(&bob).send().await.unwrap(), StatusCode::NOT_FOUND, "board.not_found").await;
-    let response = app.patch(&admin_path).bearer(&admin).json(&json!({"is_visible": true})).send().await.unwrap();
+    let body = json!({"is_visible": true, "access": "public"});
+    let response = app.patch(&admin_path).bearer(&admin).json(&body).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    get_json(&app, &bob, &path).await;
+    assert_eq!(get_json(&app, &alice, &path).await["title"], "Cached", "public again, for non-members too");
 
     let response = app.delete(&path).bearer(&alice).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
