@@ -81,10 +81,14 @@ FUZZ_EXAMPLES ?= 40
 fuzz:
 	scripts/fuzz/run.sh $(FUZZ_EXAMPLES)
 
-## Benchmarks (not tests). bench-ai: inference jobs per second, submitted to completion, and
-## p50/p99 submit-to-result latency with `?wait=`: in-process, then through RabbitMQ with one
+## Benchmarks (not tests). `make bench` builds once, runs all three below and writes
+## BENCHMARKS.md (this machine's description and every figure; scripts/bench.sh).
+bench:
+	CARGO="$(CARGO)" AMQP_URL="$(AMQP_URL)" scripts/bench.sh
+
+## bench-ai: inference jobs per second, submitted to completion, and p50/p99
+## submit-to-result latency with `?wait=`: in-process, then through RabbitMQ with one
 ## ai-worker process (AMQP_URL; the database is SQLite unless AGORA_TEST_DATABASE_URL is set).
-bench: bench-ai bench-board bench-chat
 
 bench-ai:
 	$(CARGO) build --release --workspace --bins
@@ -92,8 +96,9 @@ bench-ai:
 
 ## bench-board: the board routes (post read, post list, comment write, beside /health/live
 ## and /users/me) against a release server on SQLite, driven by concurrent clients; prints
-## requests/s and p50/p99 per route. BENCH_SECONDS, BENCH_CONCURRENCY, BENCH_POSTS and
-## BENCH_ROUTES tune it (crates/bench).
+## requests/s and p50/p99 per route; then /health/live latency alone and during 200
+## concurrent bcrypt-12 logins. BENCH_SECONDS, BENCH_CONCURRENCY, BENCH_POSTS, BENCH_ROUTES
+## and BENCH_LOGINS tune it (crates/bench).
 bench-board:
 	$(CARGO) build --release --workspace --bins
 	target/release/bench

@@ -76,6 +76,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub rate_limit: RateLimitSettings,
     pub views: ViewSettings,
+    pub posts: PostSettings,
     pub upload: UploadSettings,
     pub log: LogSettings,
     pub ai: AiSettings,
@@ -201,6 +202,13 @@ pub struct RateLimitSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ViewSettings {
     pub flush_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PostSettings {
+    /// How long a post read (all but the reader's like and the unflushed views) may be
+    /// reused; at most 1000, 0 disables.
+    pub read_cache_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -416,6 +424,12 @@ impl Settings {
                 self.auth.access_cache_ms
             )));
         }
+        if self.posts.read_cache_ms > 1000 {
+            return Err(SettingsError::Invalid(format!(
+                "posts.read_cache_ms must be at most 1000 (changes on other instances must show within a second), got {}",
+                self.posts.read_cache_ms
+            )));
+        }
         if self.views.flush_interval_ms == 0 {
             return Err(SettingsError::Invalid("views.flush_interval_ms must be positive".to_owned()));
         }
@@ -473,6 +487,7 @@ mod tests {
         assert_eq!(settings.auth.bcrypt_cost, 12);
         assert_eq!(settings.rate_limit.auth_per_minute, 20);
         assert_eq!(settings.views.flush_interval_ms, 5000);
+        assert_eq!(settings.posts.read_cache_ms, 1000);
         assert_eq!((settings.upload.max_file_bytes, settings.upload.max_files), (10_485_760, 10));
         assert!(settings.server.trusted_proxies.is_empty());
         assert_eq!((settings.chat.ticket_ttl_secs, settings.chat.socket_queue), (60, 256));
@@ -491,6 +506,13 @@ mod tests {
         assert!(load(&[("APP__CHAT__MESSAGE_BURST", "0")]).is_err());
         assert!(load(&[("APP__CHAT__BUS_NAMESPACE", "a.b")]).is_err());
         assert_eq!(load(&[]).unwrap().chat.bus_namespace, "agora");
+    }
+
+    #[test]
+    fn the_post_read_cache_may_be_disabled_but_not_kept_past_a_second() {
+        assert_eq!(load(&[("APP__POSTS__READ_CACHE_MS", "0")]).unwrap().posts.read_cache_ms, 0);
+        let err = load(&[("APP__POSTS__READ_CACHE_MS", "1001")]).unwrap_err();
+        assert!(err.to_string().contains("posts.read_cache_ms"), "{err}");
     }
 
     #[test]

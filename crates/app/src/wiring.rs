@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use board::{
-    AttachmentPorts, AttachmentService, BoardGate, BoardPorts, BoardService, CommentService, PostService, UploadLimits,
-    ViewCounter,
+    AttachmentPorts, AttachmentService, BoardGate, BoardPorts, BoardService, CommentService, PostReadCache,
+    PostService, UploadLimits, ViewCounter,
 };
 use chat::ports::ChatBus;
 use chat::{ChatConfig, ChatPorts, ChatService};
@@ -175,13 +175,16 @@ pub async fn build_services(settings: &Settings, db: DatabaseConnection) -> Resu
         },
         identity_config,
     );
+    let read_cache =
+        Arc::new(PostReadCache::new(chrono::Duration::milliseconds(settings.posts.read_cache_ms.min(1000) as i64)));
     let boards = BoardService::new(BoardPorts {
         boards: Arc::new(SqlBoardRepository::new(db.clone())),
         directory: Arc::new(SqlBoardDirectory::new(db.clone())),
         audit: audit.clone(),
         clock: clock.clone(),
-    });
-    let board_services = build_board_services(settings, &db, clock)?;
+    })
+    .with_read_cache(read_cache.clone());
+    let board_services = build_board_services(settings, &db, clock, read_cache)?;
     Ok(Services {
         db,
         accounts: Arc::new(accounts),
@@ -208,6 +211,7 @@ fn build_board_services(
     settings: &Settings,
     db: &DatabaseConnection,
     clock: Arc<dyn Clock>,
+    read_cache: Arc<PostReadCache>,
 ) -> Result<BoardServices, StartupError> {
     let gate = BoardGate::new(Arc::new(SqlBoardDirectory::new(db.clone())));
     let posts = Arc::new(SqlPostRepository::new(db.clone()));
@@ -226,10 +230,14 @@ fn build_board_services(
         },
         gate.clone(),
         limits,
-    );
+    )
+    .with_read_cache(read_cache.clone());
     Ok(BoardServices {
-        posts: Arc::new(PostService::new(posts.clone(), gate.clone(), views.clone(), clock.clone())),
-        comments: Arc::new(CommentService::new(comments, posts, gate, clock)),
+        posts: Arc::new(
+            PostService::new(posts.clone(), gate.clone(), views.clone(), clock.clone())
+                .with_read_cache(read_cache.clone()),
+        ),
+        comments: Arc::new(CommentService::new(comments, posts, gate, clock).with_read_cache(read_cache)),
         attachments: Arc::new(attachments),
         views,
     })

@@ -21,5 +21,6 @@ pub use comment::model::{Comment, CommentId};
 pub use comment::service::CommentService;
 pub use error::BoardError;
 pub use post::model::{Author, Post, PostDetail, PostFilter, PostId, PostSort};
+pub use post::read_cache::PostReadCache;
 pub use post::service::PostService;
 pub use view::{FlushReport, ViewCounter, ViewSink};

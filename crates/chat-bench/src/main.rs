@@ -57,6 +57,9 @@ struct Args {
     /// RabbitMQ URL for the chat bus; default the in-process bus.
     #[arg(long, default_value = "")]
     amqp_url: String,
+    /// Also write the figures as a Markdown section (for BENCHMARKS.md) to this file.
+    #[arg(long)]
+    markdown: Option<PathBuf>,
 }
 
 /// The server under test.
@@ -285,6 +288,7 @@ async fn main() -> Result<(), Failure> {
         writers.push(tx);
     }
 
+    let mut rows = String::new();
     println!("load (each message reaches the {} members of its session):", args.clients);
     println!("  offered msg/s | sent   | delivered/s | p50 ms | p99 ms | max ms");
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -322,6 +326,13 @@ async fn main() -> Result<(), Failure> {
         let mut latencies = record.take();
         latencies.sort_unstable();
         let ms = |us: u64| us as f64 / 1000.0;
+        rows.push_str(&format!(
+            "| {rate} | {sent} | {delivered} | {:.0} | {:.2} | {:.2} | {:.1} |\n",
+            delivered as f64 / elapsed,
+            ms(percentile(&latencies, 50.0)),
+            ms(percentile(&latencies, 99.0)),
+            ms(latencies.last().copied().unwrap_or(0)),
+        ));
         println!(
             "  {:>13} | {:>6} | {:>11.0} | {:>6.2} | {:>6.2} | {:>6.1}{}",
             rate,
@@ -333,6 +344,33 @@ async fn main() -> Result<(), Failure> {
             if delivered < expected { format!("  ({} of {expected} delivered)", delivered) } else { String::new() }
         );
     }
-    println!("memory after the load: {} KiB", server.rss_kib()?);
+    let rss_after = server.rss_kib()?;
+    println!("memory after the load: {rss_after} KiB");
+    if let Some(path) = &args.markdown {
+        let section = format!(
+            "## Chat\n\n\
+             | offered msg/s | messages sent | deliveries | delivered msg/s | p50 ms | p99 ms | max ms |\n\
+             | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n\
+             {rows}\n\
+             | server memory (VmRSS) | KiB |\n\
+             | --- | ---: |\n\
+             | before any socket | {rss_before} |\n\
+             | with {total} open idle sockets | {rss_idle} |\n\
+             | per idle socket | {per_socket:.1} |\n\
+             | after the load | {rss_after} |\n\n\
+             Measured by `crates/chat-bench` (`make bench-chat`): a release build of `agora` on \
+             {database} with the {bus}; {} chat sessions of {} members each, one \
+             WebSocket per member ({total} sockets). Memory is the server's VmRSS \
+             (/proc/PID/status) before the sockets open and 2 s after all are open and idle. \
+             Each load then runs {} s: messages are sent at the offered rate from random \
+             members, every member of the session (the sender included) receives each one, and \
+             delivery latency runs from the client writing the frame to each member reading it. \
+             Delivered msg/s counts deliveries (one message to {} members is {} deliveries). \
+             Clients and server share the machine.\n",
+            args.sessions, args.clients, args.seconds, args.clients, args.clients
+        );
+        std::fs::write(path, section)?;
+        eprintln!("wrote {}", path.display());
+    }
     Ok(())
 }

@@ -5,7 +5,8 @@
 //!
 //! `make bench-ai` builds in release and runs it. Options: `--jobs N` (default 2000),
 //! `--clients N` (concurrent clients, default 32), `--rows N` (input rows per job,
-//! default 1), `--mode in-process|rabbitmq|both` (default both). The broker is
+//! default 1), `--mode in-process|rabbitmq|both` (default both), `--markdown FILE` (also
+//! write the figures as a Markdown section for BENCHMARKS.md). The broker is
 //! `AGORA_TEST_AMQP_URL` (default `amqp://guest:guest@127.0.0.1:5672/%2f`); the database is
 //! a fresh SQLite file unless `AGORA_TEST_DATABASE_URL` names a server.
 
@@ -27,6 +28,7 @@ struct Options {
     clients: usize,
     rows: usize,
     modes: Vec<Mode>,
+    markdown: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -45,7 +47,8 @@ impl Mode {
 }
 
 fn options() -> Result<Options, String> {
-    let mut options = Options { jobs: 2000, clients: 32, rows: 1, modes: vec![Mode::InProcess, Mode::RabbitMq] };
+    let mut options =
+        Options { jobs: 2000, clients: 32, rows: 1, modes: vec![Mode::InProcess, Mode::RabbitMq], markdown: None };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -55,6 +58,7 @@ fn options() -> Result<Options, String> {
             "--jobs" => options.jobs = number(value()?)?,
             "--clients" => options.clients = number(value()?)?,
             "--rows" => options.rows = number(value()?)?.min(1000),
+            "--markdown" => options.markdown = Some(value()?.into()),
             "--mode" => {
                 options.modes = match value()?.as_str() {
                     "in-process" => vec![Mode::InProcess],
@@ -80,6 +84,20 @@ impl Report {
     fn percentile(&self, p: f64) -> Duration {
         let rank = ((p / 100.0) * self.latencies.len() as f64).ceil() as usize;
         self.latencies[rank.clamp(1, self.latencies.len()) - 1]
+    }
+
+    fn markdown_row(&self) -> String {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        format!(
+            "| {} | {} | {:.2} | {:.1} | {:.1} | {:.1} | {:.1} |\n",
+            self.mode.name(),
+            self.jobs,
+            self.elapsed.as_secs_f64(),
+            self.jobs as f64 / self.elapsed.as_secs_f64(),
+            ms(self.percentile(50.0)),
+            ms(self.percentile(99.0)),
+            ms(*self.latencies.last().unwrap()),
+        )
     }
 
     fn print(&self) {
@@ -163,7 +181,13 @@ async fn bench(mode: Mode, options: &Options) -> Report {
     let user = Arc::new(app.new_user().await);
     let model = ready_model(&app, &admin, "linear_regression").await;
     let app = Arc::new(app);
-    let warm_up = Options { jobs: options.clients * 2, clients: options.clients, rows: options.rows, modes: vec![] };
+    let warm_up = Options {
+        jobs: options.clients * 2,
+        clients: options.clients,
+        rows: options.rows,
+        modes: vec![],
+        markdown: None,
+    };
     run(app.clone(), user.clone(), model["id"].clone(), &warm_up).await;
     let (elapsed, latencies) = run(app, user, model["id"].clone(), options).await;
     Report { mode, jobs: options.jobs, elapsed, latencies }
@@ -182,7 +206,36 @@ async fn main() {
         "bench-ai: {} inference jobs of {} row(s) each, {} concurrent clients, linear_regression on ai_test",
         options.jobs, options.rows, options.clients
     );
+    let mut rows = String::new();
     for &mode in &options.modes {
-        bench(mode, &options).await.print();
+        let report = bench(mode, &options).await;
+        report.print();
+        rows.push_str(&report.markdown_row());
+    }
+    if let Some(path) = &options.markdown {
+        let section = format!(
+            "## AI\n\n\
+             | queue | jobs | seconds | jobs/s | p50 ms | p99 ms | max ms |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n\
+             {rows}\n\
+             Measured by `tests/src/bin/bench_ai.rs` (`make bench-ai`): the server runs in the \
+             benchmark's process (release build) on a fresh SQLite file; an admin trains a \
+             `linear_regression` model on the `ai_test` dataset, then {} concurrent clients each \
+             submit an inference job of {} row(s) (`POST /api/v1/ai/models/{{id}}/inferences`) and \
+             wait for its result with `GET /api/v1/ai/inferences/{{id}}?wait=30`, then submit the \
+             next, until {} jobs are done (after a warm-up of {} jobs). jobs/s is jobs over the \
+             wall time; latency runs from the submission to the answer carrying the result. \
+             `in-process`: the app's own tokio job queue. `rabbitmq + 1 ai-worker`: jobs go through \
+             RabbitMQ (amqp://127.0.0.1:5672) to one `ai-worker` process (release build), \
+             which writes the result; the app hears of completion over the broker.\n",
+            options.clients,
+            options.rows,
+            options.jobs,
+            options.clients * 2
+        );
+        if let Err(err) = std::fs::write(path, section) {
+            eprintln!("bench-ai: cannot write {}: {err}", path.display());
+            std::process::exit(1);
+        }
     }
 }

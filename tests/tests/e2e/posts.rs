@@ -429,3 +429,60 @@ async fn the_openapi_document_describes_every_post_comment_and_attachment_route(
         assert!(params.iter().any(|p| p["name"] == name), "parameter {name}");
     }
 }
+
+/// Reads of a post are reused for up to `posts.read_cache_ms` (one second by default), yet
+/// every change made through the same instance shows on the very next read, and per-reader
+/// parts (own like, views, board membership) are never shared.
+#[tokio::test]
+async fn every_change_shows_on_the_next_read_of_a_cached_post() {
+    let app = TestApp::spawn_with(|s| s.posts.read_cache_ms = 1000).await;
+    let (alice, bob, admin) = (app.new_user().await, app.new_user().await, app.new_admin().await);
+    let board = create_board(&app, OPEN).await;
+    let id = create_post(&app, &alice, board, "Cached", "first").await["id"].as_i64().unwrap();
+    let path = format!("/posts/{id}");
+    assert_eq!(get_json(&app, &bob, &path).await["number_of_view"], 1);
+
+    let response = app.patch(&path).bearer(&alice).json(&json!({"content": "second"})).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let read = get_json(&app, &bob, &path).await;
+    assert_eq!(read["content"], "second", "the edit shows at once");
+    assert_eq!(read["number_of_view"], 2);
+
+    let response = app.put(&format!("{path}/like")).bearer(&bob).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let read = get_json(&app, &bob, &path).await;
+    assert_eq!((read["number_of_like"].as_i64(), read["liked_by_me"].as_bool()), (Some(1), Some(true)));
+    let read = get_json(&app, &alice, &path).await;
+    assert_eq!((read["number_of_like"].as_i64(), read["liked_by_me"].as_bool()), (Some(1), Some(false)), "not bob's");
+    assert_eq!(read["number_of_view"], 4);
+
+    let comment = create_comment(&app, &alice, id, "a comment").await;
+    assert_eq!(get_json(&app, &bob, &path).await["number_of_comment"], 1);
+    let response = app.delete(&format!("/comments/{}", comment["id"])).bearer(&alice).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(get_json(&app, &bob, &path).await["number_of_comment"], 0);
+
+    let response = app.delete(&format!("{path}/like")).bearer(&bob).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let read = get_json(&app, &bob, &path).await;
+    assert_eq!((read["number_of_like"].as_i64(), read["liked_by_me"].as_bool()), (Some(0), Some(false)));
+
+    // The board turns restricted, then hidden: its cached post follows at once.
+    let admin_path = format!("/admin/boards/{board}");
+    let response = app.patch(&admin_path).bearer(&admin).json(&json!({"access": "restricted"})).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_problem(app.get(&path).bearer(&bob).send().await.unwrap(), StatusCode::FORBIDDEN, "board.forbidden").await;
+    add_member(&app, board, &bob).await;
+    assert_eq!(get_json(&app, &bob, &path).await["title"], "Cached", "a member reads it again");
+    let response = app.patch(&admin_path).bearer(&admin).json(&json!({"is_visible": false})).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_problem(app.get(&path).bearer(&bob).send().await.unwrap(), StatusCode::NOT_FOUND, "board.not_found").await;
+    let body = json!({"is_visible": true, "access": "public"});
+    let response = app.patch(&admin_path).bearer(&admin).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(get_json(&app, &alice, &path).await["title"], "Cached", "public again, for non-members too");
+
+    let response = app.delete(&path).bearer(&alice).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_problem(app.get(&path).bearer(&bob).send().await.unwrap(), StatusCode::NOT_FOUND, "post.not_found").await;
+}

@@ -10,6 +10,7 @@ use crate::comment::ports::CommentRepository;
 use crate::error::BoardError;
 use crate::post::model::{Author, PostId};
 use crate::post::ports::PostRepository;
+use crate::post::read_cache::PostReadCache;
 use crate::post::service::is_author_or_admin;
 
 /// Comments on posts.
@@ -18,6 +19,8 @@ pub struct CommentService {
     posts: Arc<dyn PostRepository>,
     gate: BoardGate,
     clock: Arc<dyn Clock>,
+    /// Posts show their comment count: a new or deleted comment makes the cached post stale.
+    read_cache: Arc<PostReadCache>,
 }
 
 fn parse_content(raw: &str) -> Result<CommentContent, BoardError> {
@@ -35,7 +38,13 @@ impl CommentService {
         gate: BoardGate,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        CommentService { comments, posts, gate, clock }
+        CommentService { comments, posts, gate, clock, read_cache: Arc::new(PostReadCache::disabled()) }
+    }
+
+    /// Shares the post read cache of [`crate::PostService`], so that comment counts stay exact.
+    pub fn with_read_cache(mut self, cache: Arc<PostReadCache>) -> Self {
+        self.read_cache = cache;
+        self
     }
 
     /// Comments on a post of a board the actor may write in.
@@ -45,7 +54,9 @@ impl CommentService {
         let content = parse_content(content)?;
         let author = Author { id: actor.id, name: actor.name.clone() };
         let new = NewComment { post_id, author, content, at: self.clock.now() };
-        self.comments.create(new).await?.ok_or(BoardError::PostNotFound)
+        let created = self.comments.create(new).await;
+        self.read_cache.forget(post_id);
+        created?.ok_or(BoardError::PostNotFound)
     }
 
     /// A page of a post's comments, oldest first.
@@ -78,8 +89,10 @@ impl CommentService {
 
     /// Soft-deletes a comment, lowering its post's count; the author or an admin only.
     pub async fn delete(&self, actor: &Actor, id: CommentId) -> Result<(), BoardError> {
-        self.own(actor, id).await?;
-        if !self.comments.delete(id, self.clock.now()).await? {
+        let located = self.own(actor, id).await?;
+        let deleted = self.comments.delete(id, self.clock.now()).await;
+        self.read_cache.forget(located.comment.post_id);
+        if !deleted? {
             return Err(BoardError::CommentNotFound);
         }
         Ok(())

@@ -2,4 +2,5 @@
 
 pub mod model;
 pub mod ports;
+pub mod read_cache;
 pub mod service;

@@ -22,6 +22,9 @@ pub trait PostRepository: Send + Sync {
     /// for all but the files, which cost a second one only when the post has any.
     async fn find_detail(&self, id: PostId, viewer: UserId) -> Result<Option<(PostDetail, Board)>, InfraError>;
 
+    /// Whether `viewer` likes the visible post `id` (one query; false when the post is gone).
+    async fn liked_by(&self, id: PostId, viewer: UserId) -> Result<bool, InfraError>;
+
     /// Applies the changes and sets `update_date`; false when the post is gone.
     async fn update(&self, id: PostId, changes: PostChanges, at: Timestamp) -> Result<bool, InfraError>;
 

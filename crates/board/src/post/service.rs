@@ -9,6 +9,7 @@ use crate::board::model::BoardId;
 use crate::error::BoardError;
 use crate::post::model::{Author, NewPost, Post, PostChanges, PostContent, PostDetail, PostFilter, PostId, Title};
 use crate::post::ports::PostRepository;
+use crate::post::read_cache::{PostReadCache, SharedPost};
 use crate::view::ViewCounter;
 
 /// Posts, their likes and views.
@@ -17,6 +18,7 @@ pub struct PostService {
     gate: BoardGate,
     views: Arc<ViewCounter>,
     clock: Arc<dyn Clock>,
+    read_cache: Arc<PostReadCache>,
 }
 
 /// Whether `actor` wrote what belongs to `author_id`, or is an admin.
@@ -31,7 +33,14 @@ impl PostService {
         views: Arc<ViewCounter>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        PostService { posts, gate, views, clock }
+        PostService { posts, gate, views, clock, read_cache: Arc::new(PostReadCache::disabled()) }
+    }
+
+    /// Reuses recent post reads from `cache`, which every service that changes posts, their
+    /// counters, files or boards must share (see [`PostReadCache`]).
+    pub fn with_read_cache(mut self, cache: Arc<PostReadCache>) -> Self {
+        self.read_cache = cache;
+        self
     }
 
     /// The stored count plus the views not flushed yet.
@@ -73,9 +82,33 @@ impl PostService {
 
     /// Reads a post and counts one view; the answer's `number_of_view` includes it.
     pub async fn read(&self, actor: &Actor, id: PostId) -> Result<PostDetail, BoardError> {
-        let (mut detail, board) = self.posts.find_detail(id, actor.id).await?.ok_or(BoardError::PostNotFound)?;
-        // The board came with the post, in the same query: the gate checks it as loaded.
-        self.gate.check_readable(actor, &board).await?;
+        let now = self.clock.now();
+        let views_epoch = self.views.epoch();
+        let mut detail = match self.read_cache.get(id, actor.id, now, views_epoch) {
+            Some((SharedPost { post, attachments, board }, liked)) => {
+                // The board is cached with the post; membership is asked anew.
+                self.gate.check_readable(actor, &board).await?;
+                let liked_by_me = match liked {
+                    Some(liked) => liked,
+                    None => {
+                        let ticket = self.read_cache.ticket(views_epoch);
+                        let liked = self.posts.liked_by(id, actor.id).await?;
+                        self.read_cache.put_like(ticket, id, actor.id, liked);
+                        liked
+                    }
+                };
+                PostDetail { post, liked_by_me, attachments }
+            }
+            None => {
+                let ticket = self.read_cache.ticket(views_epoch);
+                let (detail, board) = self.posts.find_detail(id, actor.id).await?.ok_or(BoardError::PostNotFound)?;
+                // The board came with the post, in the same query: the gate checks it as loaded.
+                self.gate.check_readable(actor, &board).await?;
+                let shared = SharedPost { post: detail.post.clone(), attachments: detail.attachments.clone(), board };
+                self.read_cache.put(ticket, shared, actor.id, detail.liked_by_me, now);
+                detail
+            }
+        };
         let pending = self.views.record(id);
         detail.post.number_of_view += i64::try_from(pending).unwrap_or(i64::MAX);
         Ok(detail)
@@ -101,7 +134,9 @@ impl PostService {
             return Err(BoardError::NotPostAuthor);
         }
         let changes = PostChanges::parse(title, content)?;
-        if !self.posts.update(id, changes, self.clock.now()).await? {
+        let updated = self.posts.update(id, changes, self.clock.now()).await?;
+        self.read_cache.forget(id);
+        if !updated {
             return Err(BoardError::PostNotFound);
         }
         self.reload(actor, id).await
@@ -113,7 +148,9 @@ impl PostService {
         if !is_author_or_admin(actor, post.author.id) {
             return Err(BoardError::NotPostAuthor);
         }
-        if !self.posts.delete(id, self.clock.now()).await? {
+        let deleted = self.posts.delete(id, self.clock.now()).await?;
+        self.read_cache.forget(id);
+        if !deleted {
             return Err(BoardError::PostNotFound);
         }
         Ok(())
@@ -135,14 +172,18 @@ impl PostService {
     /// Likes a post; liking twice is one like.
     pub async fn like(&self, actor: &Actor, id: PostId) -> Result<(), BoardError> {
         self.visible(actor, id, true).await?;
-        self.posts.like(id, actor.id, self.clock.now()).await?;
+        let liked = self.posts.like(id, actor.id, self.clock.now()).await;
+        self.read_cache.forget(id);
+        liked?;
         Ok(())
     }
 
     /// Takes a like back; without a like, nothing happens.
     pub async fn unlike(&self, actor: &Actor, id: PostId) -> Result<(), BoardError> {
         self.visible(actor, id, true).await?;
-        self.posts.unlike(id, actor.id).await?;
+        let unliked = self.posts.unlike(id, actor.id).await;
+        self.read_cache.forget(id);
+        unliked?;
         Ok(())
     }
 }

@@ -176,6 +176,22 @@ impl PostRepository for SqlPostRepository {
         Ok(Some((PostDetail { post, liked_by_me, attachments }, board)))
     }
 
+    async fn liked_by(&self, id: PostId, viewer: UserId) -> Result<bool, InfraError> {
+        // `all()` rather than `one()` or `count()`: no bound LIMIT (see above).
+        let likes = post_like::Entity::find()
+            .select_only()
+            .column(post_like::Column::UserId)
+            .inner_join(post::Entity)
+            .filter(post_like::Column::PostId.eq(id))
+            .filter(post_like::Column::UserId.eq(viewer))
+            .filter(post::Column::IsVisible.eq(true))
+            .into_tuple::<UserId>()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(!likes.is_empty())
+    }
+
     async fn update(&self, id: PostId, changes: PostChanges, at: Timestamp) -> Result<bool, InfraError> {
         let mut model = post::ActiveModel { update_date: Set(at), ..Default::default() };
         if let Some(title) = changes.title {

@@ -9,6 +9,7 @@ use super::*;
 use crate::board::model::{Board, BoardAccess};
 use crate::post::model::PostSort;
 use crate::post::ports::MockPostRepository;
+use crate::post::read_cache::PostReadCache;
 use crate::test_support::{admin, board, clock, gate, open_gate, post, user};
 use crate::view::MockViewSink;
 
@@ -201,4 +202,88 @@ async fn storage_failures_surface_as_infrastructure_errors() {
     f.posts.expect_find_detail().returning(|_, _| Err(InfraError::unavailable("down")));
     let (service, _) = f.build();
     assert!(matches!(service.read(&user(3), 5).await, Err(BoardError::Infra(InfraError::Unavailable(_)))));
+}
+
+/// A fixture whose reads go through a read cache of one second.
+fn cached(f: Fixture) -> (PostService, Arc<ViewCounter>) {
+    let (service, views) = f.build();
+    (service.with_read_cache(Arc::new(PostReadCache::new(chrono::Duration::seconds(1)))), views)
+}
+
+#[tokio::test]
+async fn cached_reads_load_the_post_once_and_each_reader_s_like_once() {
+    let mut f = Fixture::new();
+    let board = f.board.clone();
+    f.posts.expect_find_detail().times(1).returning(move |_, _| {
+        Ok(Some((PostDetail { post: post(5, 2), liked_by_me: false, attachments: vec![] }, board.clone())))
+    });
+    f.posts.expect_liked_by().with(eq(5), eq(3)).times(1).returning(|_, _| Ok(true));
+    let (service, _) = cached(f);
+    let first = service.read(&user(2), 5).await.unwrap();
+    assert!(!first.liked_by_me);
+    assert_eq!(first.post.number_of_view, 11, "stored 10 plus this read");
+    for views in [12, 13] {
+        let read = service.read(&user(3), 5).await.unwrap();
+        assert!(read.liked_by_me, "the reader's own like, not user 2's");
+        assert_eq!(read.post.number_of_view, views, "every read counts, cached or not");
+    }
+}
+
+#[tokio::test]
+async fn an_edit_shows_on_the_next_read_of_a_cached_post() {
+    let mut f = Fixture::new();
+    f.with_post(post(5, 2));
+    let board = f.board.clone();
+    let edited = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = edited.clone();
+    f.posts.expect_find_detail().returning(move |_, _| {
+        let mut post = post(5, 2);
+        if seen.load(std::sync::atomic::Ordering::SeqCst) {
+            post.title = "new".into();
+        }
+        Ok(Some((PostDetail { post, liked_by_me: false, attachments: vec![] }, board.clone())))
+    });
+    f.posts.expect_liked_by().returning(|_, _| Ok(false));
+    f.posts.expect_update().times(1).returning(move |_, _, _| {
+        edited.store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(true)
+    });
+    let (service, _) = cached(f);
+    assert_eq!(service.read(&user(3), 5).await.unwrap().post.title, "title");
+    assert_eq!(service.read(&user(3), 5).await.unwrap().post.title, "title", "cached");
+    service.update(&user(2), 5, Some("new"), None).await.unwrap();
+    assert_eq!(service.read(&user(3), 5).await.unwrap().post.title, "new");
+}
+
+#[tokio::test]
+async fn a_cached_post_on_a_restricted_board_still_asks_for_membership() {
+    let mut f = Fixture::new();
+    f.with_board(board(1, BoardAccess::Restricted, true, true), vec![2]);
+    f.with_detail(post(5, 2));
+    f.posts.expect_liked_by().returning(|_, _| Ok(false));
+    let (service, _) = cached(f);
+    assert!(service.read(&user(2), 5).await.is_ok());
+    assert!(matches!(service.read(&user(3), 5).await, Err(BoardError::Forbidden)));
+    assert!(service.read(&user(2), 5).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_view_flush_makes_cached_reads_load_the_stored_count_again() {
+    let mut f = Fixture::new();
+    let board = f.board.clone();
+    let loads = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let counted = loads.clone();
+    // The stored count is 10 before the flush and 12 after it.
+    f.posts.expect_find_detail().times(2).returning(move |_, _| {
+        let mut post = post(5, 2);
+        post.number_of_view += 2 * counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(Some((PostDetail { post, liked_by_me: false, attachments: vec![] }, board.clone())))
+    });
+    f.posts.expect_liked_by().returning(|_, _| Ok(false));
+    f.sink.expect_add_views().withf(|counts| counts == [(5, 2)]).times(1).returning(|_| Ok(()));
+    let (service, views) = cached(f);
+    assert_eq!(service.read(&user(3), 5).await.unwrap().post.number_of_view, 11);
+    assert_eq!(service.read(&user(3), 5).await.unwrap().post.number_of_view, 12);
+    views.flush().await.unwrap();
+    assert_eq!(service.read(&user(3), 5).await.unwrap().post.number_of_view, 13, "12 stored plus this read");
 }
