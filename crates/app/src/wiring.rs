@@ -26,7 +26,7 @@ use persistence::chat::{SqlChatDirectory, SqlChatRepository, SqlTicketStore};
 use persistence::files::LocalFileStore;
 use persistence::identity::{SqlResetTokenRepository, SqlSessionRepository, SqlUserRepository};
 
-use crate::chat_events::ChatAccountEvents;
+use crate::chat_events::AccountEventBridge;
 use crate::settings::{MailTransport, Settings, SettingsError, SmtpSecurity};
 
 /// Why the application could not start.
@@ -160,6 +160,8 @@ pub async fn build_services(settings: &Settings, db: DatabaseConnection) -> Resu
         access_cache_ttl: chrono::Duration::milliseconds(auth.access_cache_ms.min(1000) as i64),
     };
     let audit: Arc<dyn AuditLog> = Arc::new(SqlAuditLog::new(db.clone()));
+    let read_cache =
+        Arc::new(PostReadCache::new(chrono::Duration::milliseconds(settings.posts.read_cache_ms.min(1000) as i64)));
     let accounts = AccountService::new(
         AccountPorts {
             users: Arc::new(SqlUserRepository::new(db.clone())),
@@ -171,12 +173,10 @@ pub async fn build_services(settings: &Settings, db: DatabaseConnection) -> Resu
             mailer: mailer(settings)?,
             clock: clock.clone(),
             audit: audit.clone(),
-            events: Arc::new(ChatAccountEvents(chat.clone())),
+            events: Arc::new(AccountEventBridge { chat: chat.clone(), post_reads: read_cache.clone() }),
         },
         identity_config,
     );
-    let read_cache =
-        Arc::new(PostReadCache::new(chrono::Duration::milliseconds(settings.posts.read_cache_ms.min(1000) as i64)));
     let boards = BoardService::new(BoardPorts {
         boards: Arc::new(SqlBoardRepository::new(db.clone())),
         directory: Arc::new(SqlBoardDirectory::new(db.clone())),

@@ -235,6 +235,9 @@ pub enum DisabledReason {
 pub trait AccountEvents: Send + Sync {
     /// The account was banned or deactivated. Failures are the listener's to log.
     async fn account_disabled(&self, user_id: UserId, reason: DisabledReason);
+
+    /// The account's name changed: copies of it kept for reads (post authors) are stale.
+    async fn account_renamed(&self, user_id: UserId);
 }
 
 /// An [`AccountEvents`] that nobody listens to.
@@ -244,4 +247,6 @@ pub struct NoAccountEvents;
 #[async_trait]
 impl AccountEvents for NoAccountEvents {
     async fn account_disabled(&self, _: UserId, _: DisabledReason) {}
+
+    async fn account_renamed(&self, _: UserId) {}
 }

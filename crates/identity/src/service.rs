@@ -385,6 +385,9 @@ impl AccountService {
         }
         let user = self.users.update_profile(actor.id, update, self.clock.now()).await.map_err(write_error)?;
         self.access_cache.forget_user(user.id);
+        if user.name != current.name {
+            self.events.account_renamed(user.id).await;
+        }
         Ok(user)
     }
 

@@ -482,6 +482,12 @@ async fn every_change_shows_on_the_next_read_of_a_cached_post() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(get_json(&app, &alice, &path).await["title"], "Cached", "public again, for non-members too");
 
+    // The author renames themself: the cached post names them anew.
+    let renamed = e2e::unique("renamed");
+    let response = app.patch("/users/me").bearer(&alice).json(&json!({"name": renamed})).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(get_json(&app, &bob, &path).await["author"]["name"], renamed.as_str());
+
     let response = app.delete(&path).bearer(&alice).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_problem(app.get(&path).bearer(&bob).send().await.unwrap(), StatusCode::NOT_FOUND, "post.not_found").await;

@@ -650,7 +650,8 @@ async fn update_profile_allows_own_name_in_other_case_and_refuses_taken_email() 
         .expect_update_profile()
         .withf(|id, u, _| *id == 1 && u.name.as_ref().map(|n| n.as_str()) == Some("USER1"))
         .times(1)
-        .returning(|_, _, _| Ok(user(1)));
+        .returning(|_, _, _| Ok(User { name: "USER1".to_owned(), ..user(1) }));
+    fx.events.expect_account_renamed().with(eq(1)).times(1).return_const(());
     let service = fx.build();
     let actor = Actor { id: 1, name: "user1".to_owned(), role: Role::User };
     service.update_profile(&actor, Some("USER1"), None).await.unwrap();
