@@ -82,6 +82,7 @@ impl PostService {
 
     /// Reads a post and counts one view; the answer's `number_of_view` includes it.
     pub async fn read(&self, actor: &Actor, id: PostId) -> Result<PostDetail, BoardError> {
+        let _stable = self.views.stable().await;
         let now = self.clock.now();
         let views_epoch = self.views.epoch();
         let mut detail = match self.read_cache.get(id, actor.id, now, views_epoch) {
@@ -116,6 +117,7 @@ impl PostService {
 
     /// The post as it is now, without counting a view.
     async fn reload(&self, actor: &Actor, id: PostId) -> Result<PostDetail, BoardError> {
+        let _stable = self.views.stable().await;
         let (mut detail, _) = self.posts.find_detail(id, actor.id).await?.ok_or(BoardError::PostNotFound)?;
         detail.post = self.with_pending_views(detail.post);
         Ok(detail)
@@ -165,6 +167,7 @@ impl PostService {
         page: PageRequest,
     ) -> Result<Page<Post>, BoardError> {
         self.gate.readable(actor, board_id).await?;
+        let _stable = self.views.stable().await;
         let page = self.posts.list(board_id, filter, page).await?;
         Ok(page.map(|post| self.with_pending_views(post)))
     }

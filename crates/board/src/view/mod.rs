@@ -39,18 +39,34 @@ pub struct FlushReport {
 pub struct ViewCounter {
     pending: Mutex<HashMap<PostId, u64>>,
     sink: Arc<dyn ViewSink>,
+    /// Between taking the buffer and committing it, a flush's views are neither pending nor
+    /// stored: a read adding the two would come out short. Reads hold this shared while they
+    /// load a stored count and add the pending views; a flush holds it exclusively from the
+    /// take to the commit (one short transaction every flush interval).
+    stable: tokio::sync::RwLock<()>,
     /// Flushes that wrote something: a stored count read before the last one may be stale.
     epoch: AtomicU64,
 }
 
 impl ViewCounter {
     pub fn new(sink: Arc<dyn ViewSink>) -> Self {
-        ViewCounter { pending: Mutex::new(HashMap::new()), sink, epoch: AtomicU64::new(0) }
+        ViewCounter {
+            pending: Mutex::new(HashMap::new()),
+            sink,
+            epoch: AtomicU64::new(0),
+            stable: tokio::sync::RwLock::new(()),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PostId, u64>> {
         // The map stays consistent even if a holder panicked: every update is a single insert.
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// To be held while a stored count is read and the pending views are added to it: no
+    /// flush is half done meanwhile, so the sum is exact.
+    pub async fn stable(&self) -> tokio::sync::RwLockReadGuard<'_, ()> {
+        self.stable.read().await
     }
 
     /// Counts one view of `post` and returns its views not yet flushed, this one included.
@@ -80,6 +96,7 @@ impl ViewCounter {
     /// Writes every buffered view in one batch. On failure the counts go back into the buffer
     /// (added to views counted meanwhile) for the next flush.
     pub async fn flush(&self) -> Result<FlushReport, InfraError> {
+        let _exclusive = self.stable.write().await;
         let taken = std::mem::take(&mut *self.lock());
         if taken.is_empty() {
             return Ok(FlushReport::default());
@@ -176,5 +193,46 @@ mod tests {
         views.flush().await.unwrap();
         assert_eq!(views.pending(1), 1, "the view counted mid-flush stays buffered");
         *counter_slot.lock().unwrap() = None;
+    }
+
+    /// A sink whose write finishes only when the test says so.
+    struct HeldSink {
+        entered: tokio::sync::Notify,
+        release: tokio::sync::Notify,
+    }
+
+    #[async_trait]
+    impl ViewSink for HeldSink {
+        async fn add_views(&self, _: &[(PostId, u64)]) -> Result<(), InfraError> {
+            self.entered.notify_one();
+            self.release.notified().await;
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_waits_while_a_flush_has_taken_views_it_has_not_stored_yet() {
+        let sink = Arc::new(HeldSink { entered: tokio::sync::Notify::new(), release: tokio::sync::Notify::new() });
+        let views = Arc::new(ViewCounter::new(sink.clone()));
+        views.record(1);
+        let flush = tokio::spawn({
+            let views = views.clone();
+            async move { views.flush().await }
+        });
+        sink.entered.notified().await;
+        // Taken from the buffer, not yet stored: stored + pending would be one short.
+        assert_eq!(views.pending(1), 0);
+        let reader = tokio::spawn({
+            let views = views.clone();
+            async move {
+                let _stable = views.stable().await;
+                views.epoch()
+            }
+        });
+        tokio::task::yield_now().await;
+        assert!(!reader.is_finished(), "the read waits for the flush");
+        sink.release.notify_one();
+        assert_eq!(flush.await.unwrap().unwrap().views, 1);
+        assert_eq!(reader.await.unwrap(), 1, "the read goes on once the views are stored");
     }
 }
