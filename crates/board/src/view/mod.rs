@@ -43,7 +43,7 @@ pub struct ViewCounter {
     /// stored: a read adding the two would come out short. Reads hold this shared while they
     /// load a stored count and add the pending views; a flush holds it exclusively from the
     /// take to the commit (one short transaction every flush interval).
-    stable: tokio::sync::RwLock<()>,
+    stable: async_lock::RwLock<()>,
     /// Flushes that wrote something: a stored count read before the last one may be stale.
     epoch: AtomicU64,
 }
@@ -54,7 +54,7 @@ impl ViewCounter {
             pending: Mutex::new(HashMap::new()),
             sink,
             epoch: AtomicU64::new(0),
-            stable: tokio::sync::RwLock::new(()),
+            stable: async_lock::RwLock::new(()),
         }
     }
 
@@ -65,7 +65,7 @@ impl ViewCounter {
 
     /// To be held while a stored count is read and the pending views are added to it: no
     /// flush is half done meanwhile, so the sum is exact.
-    pub async fn stable(&self) -> tokio::sync::RwLockReadGuard<'_, ()> {
+    pub async fn stable(&self) -> async_lock::RwLockReadGuard<'_, ()> {
         self.stable.read().await
     }
 
