@@ -374,6 +374,45 @@ impl DrillClient {
         self.login(name, password).await
     }
 
+    /// Creates a `linear_regression` model named `name` as `admin` and waits (up to
+    /// `timeout`) until it is trained; returns its id. A failed training fails the drill.
+    pub async fn trained_model(&self, admin: &DrillUser, name: &str, timeout: Duration) -> i64 {
+        let body = serde_json::json!({"name": name, "description": "drill", "algorithm": "linear_regression", "is_visible": true});
+        let (status, model) = self.call(reqwest::Method::POST, "/ai/models", admin, Some(body)).await;
+        assert_eq!(status, 202, "{model}");
+        let id = model["id"].as_i64().expect("model id");
+        eventually("the model to be trained", timeout, || async {
+            let (_, model) = self.call(reqwest::Method::GET, &format!("/ai/models/{id}"), admin, None).await;
+            assert_ne!(model["status"], "failed", "{model}");
+            (model["status"] == "ready").then_some(())
+        })
+        .await;
+        id
+    }
+
+    /// Opens a chat socket on `session_id` as `user` and waits until its first frame was
+    /// answered; `None` when the server refuses the handshake with 503 (its chat bus is down).
+    pub async fn try_chat_socket(&self, session_id: i64, user: &DrillUser) -> Option<crate::ws::WsClient> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request =
+            self.ws(&format!("/chat/sessions/{session_id}/ws")).into_client_request().expect("ws request");
+        let bearer = format!("Bearer {}", user.token);
+        request.headers_mut().insert("authorization", bearer.parse().expect("header value"));
+        match tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(request)).await {
+            Ok(Ok((stream, _))) => {
+                let mut socket = crate::ws::WsClient { stream };
+                socket.ready().await;
+                Some(socket)
+            }
+            Ok(Err(tokio_tungstenite::tungstenite::Error::Http(response))) => {
+                assert_eq!(response.status().as_u16(), 503, "a refused socket is only ever 503: {response:?}");
+                None
+            }
+            Ok(Err(other)) => panic!("the chat handshake failed: {other}"),
+            Err(_) => panic!("the chat handshake hung"),
+        }
+    }
+
     /// Sends a JSON request and returns its status and JSON body (`Null` when not JSON).
     pub async fn call(
         &self,

@@ -4,35 +4,12 @@
 use std::time::Duration;
 
 use e2e::drill::{AgoraProcess, DrillClient, DrillUser, PrivatePostgres, PrivateRabbit, create_admin, eventually};
-use e2e::ws::WsClient;
 use reqwest::Method;
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 const ROW: [f64; 8] = [1.0, -2.0, 3.5, 0.0, 10.0, -1.25, 4.0, 2.0];
 /// Generous: a job waits out the outage in the queue, and a slowed worker runs them one by one.
 const JOB_DONE: Duration = Duration::from_secs(120);
-
-/// Opens a chat socket as `user`, or `None` when the server refuses the handshake (503
-/// while its chat bus is down).
-async fn try_socket(client: &DrillClient, session_id: i64, user: &DrillUser) -> Option<WsClient> {
-    let mut request = client.ws(&format!("/chat/sessions/{session_id}/ws")).into_client_request().unwrap();
-    request.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {}", user.token)).unwrap());
-    match tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(request)).await {
-        Ok(Ok((stream, _))) => {
-            let mut socket = WsClient { stream };
-            socket.ready().await;
-            Some(socket)
-        }
-        Ok(Err(tokio_tungstenite::tungstenite::Error::Http(response))) => {
-            assert_eq!(response.status().as_u16(), 503, "a refused socket is only ever 503: {response:?}");
-            None
-        }
-        Ok(Err(other)) => panic!("the chat handshake failed: {other}"),
-        Err(_) => panic!("the chat handshake hung"),
-    }
-}
 
 async fn submit(client: &DrillClient, user: &DrillUser, model_id: i64) -> (u16, Value) {
     client.call(Method::POST, &format!("/ai/models/{model_id}/inferences"), user, Some(json!({"inputs": [ROW]}))).await
@@ -93,28 +70,13 @@ async fn a_rabbitmq_restart_loses_no_accepted_job_or_chat_message_and_everything
     let admin = client.login("drill_admin", "admin-password-1").await;
     let user = client.new_user("drill_user").await;
 
-    let (status, model) = client
-        .call(
-            Method::POST,
-            "/ai/models",
-            &admin,
-            Some(json!({"name": "drill_model", "description": "drill", "algorithm": "linear_regression", "is_visible": true})),
-        )
-        .await;
-    assert_eq!(status, 202, "{model}");
-    let model_id = model["id"].as_i64().unwrap();
-    eventually("the model to be trained", JOB_DONE, || async {
-        let (_, model) = client.call(Method::GET, &format!("/ai/models/{model_id}"), &admin, None).await;
-        assert_ne!(model["status"], "failed", "{model}");
-        (model["status"] == "ready").then_some(())
-    })
-    .await;
+    let model_id = client.trained_model(&admin, "drill_model", JOB_DONE).await;
 
     let (status, session) =
         client.call(Method::POST, "/chat/sessions", &user, Some(json!({"name": "drill", "information": "help"}))).await;
     assert_eq!(status, 201, "{session}");
     let session_id = session["id"].as_i64().unwrap();
-    let mut socket = try_socket(&client, session_id, &user).await.expect("a socket while the broker is up");
+    let mut socket = client.try_chat_socket(session_id, &user).await.expect("a socket while the broker is up");
     let mut accepted_messages = vec![post_message(&client, &user, session_id, "before the outage").await];
     assert_eq!(socket.next_of("message").await["content"], "before the outage");
 
@@ -147,7 +109,7 @@ async fn a_rabbitmq_restart_loses_no_accepted_job_or_chat_message_and_everything
         assert_eq!(problem["code"], "ai.queue_unavailable", "{problem}");
     }
     accepted_messages.push(post_message(&client, &user, session_id, "during the outage").await);
-    assert!(try_socket(&client, session_id, &user).await.is_none(), "no live chat without the bus");
+    assert!(client.try_chat_socket(session_id, &user).await.is_none(), "no live chat without the bus");
 
     let rabbit = tokio::task::spawn_blocking(move || {
         rabbit.resume();
@@ -161,7 +123,7 @@ async fn a_rabbitmq_restart_loses_no_accepted_job_or_chat_message_and_everything
     .await;
 
     let mut socket = eventually("the chat socket to reconnect", Duration::from_secs(60), || async {
-        try_socket(&client, session_id, &user).await
+        client.try_chat_socket(session_id, &user).await
     })
     .await;
     accepted_messages.push(post_message(&client, &user, session_id, "after the restart").await);

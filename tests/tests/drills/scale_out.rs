@@ -5,28 +5,12 @@
 
 use std::time::Duration;
 
-use e2e::drill::{
-    AgoraProcess, DrillClient, DrillUser, PrivatePostgres, PrivateRabbit, create_admin, eventually, wait_until,
-};
-use e2e::ws::WsClient;
+use e2e::drill::{AgoraProcess, DrillClient, PrivatePostgres, PrivateRabbit, create_admin, eventually, wait_until};
 use reqwest::Method;
 use serde_json::json;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 const VIEWS_PER_INSTANCE: usize = 150;
 const JOBS: usize = 24;
-
-/// A chat socket of `user` on the server `client` talks to, ready: its first frame has been
-/// answered, so it misses nothing from then on.
-async fn socket(client: &DrillClient, session: i64, user: &DrillUser) -> WsClient {
-    let mut request = client.ws(&format!("/chat/sessions/{session}/ws")).into_client_request().unwrap();
-    request.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {}", user.token)).unwrap());
-    let (stream, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let mut socket = WsClient { stream };
-    socket.ready().await;
-    socket
-}
 
 fn completed_jobs(worker: &AgoraProcess) -> usize {
     worker.lines().iter().filter(|l| l.contains("job completed") && l.contains("inference-")).count()
@@ -78,8 +62,8 @@ async fn two_instances_and_two_workers_on_one_database_and_broker_act_as_one_ser
         .await;
     assert_eq!(status, 201, "{session}");
     let session = session["id"].as_i64().unwrap();
-    let mut alice_on_a = socket(&a, session, &alice).await;
-    let mut bob_on_b = socket(&b, session, &bob).await;
+    let mut alice_on_a = a.try_chat_socket(session, &alice).await.expect("a socket on A");
+    let mut bob_on_b = b.try_chat_socket(session, &bob).await.expect("a socket on B");
     alice_on_a.say("hello from A").await;
     let seen = bob_on_b.next_of("message").await;
     assert_eq!((seen["content"].as_str(), seen["user_id"].as_i64()), (Some("hello from A"), Some(alice.id)));
@@ -94,16 +78,7 @@ async fn two_instances_and_two_workers_on_one_database_and_broker_act_as_one_ser
 
     // Jobs are shared: a model trains on one of the workers, then inference jobs submitted
     // on both instances all succeed, and each worker ran some of them.
-    let model = json!({"name": "scale_model", "description": "", "algorithm": "linear_regression", "is_visible": true});
-    let (status, model) = a.call(Method::POST, "/ai/models", &admin, Some(model)).await;
-    assert_eq!(status, 202, "{model}");
-    let model = model["id"].as_i64().unwrap();
-    let trained = eventually("the model to finish training", Duration::from_secs(60), || async {
-        let status = b.call(Method::GET, &format!("/ai/models/{model}"), &admin, None).await.1["status"].clone();
-        (status != "queued" && status != "training").then_some(status)
-    })
-    .await;
-    assert_eq!(trained, "ready");
+    let model = a.trained_model(&admin, "scale_model", Duration::from_secs(60)).await;
     let mut jobs = Vec::new();
     for n in 0..JOBS {
         let instance = if n % 2 == 0 { &a } else { &b };

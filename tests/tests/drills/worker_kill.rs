@@ -41,22 +41,7 @@ async fn a_job_on_a_killed_worker_completes_on_the_other_on_its_second_attempt()
 
     // A prompt worker trains the model, then steps aside so that the job goes to the slow one.
     let mut trainer = worker(&postgres, &rabbit, &[]);
-    let (status, model) = client
-        .call(
-            Method::POST,
-            "/ai/models",
-            &admin,
-            Some(json!({"name": "drill_model", "description": "drill", "algorithm": "linear_regression", "is_visible": true})),
-        )
-        .await;
-    assert_eq!(status, 202, "{model}");
-    let model_id = model["id"].as_i64().unwrap();
-    eventually("the model to be trained", JOB_DONE, || async {
-        let (_, model) = client.call(Method::GET, &format!("/ai/models/{model_id}"), &admin, None).await;
-        assert_ne!(model["status"], "failed", "{model}");
-        (model["status"] == "ready").then_some(())
-    })
-    .await;
+    let model_id = client.trained_model(&admin, "drill_model", JOB_DONE).await;
     trainer.terminate();
     let status = tokio::task::spawn_blocking(move || trainer.wait_exit(Duration::from_secs(60))).await.unwrap();
     assert!(status.success(), "the trainer stopped gracefully: {status:?}");
