@@ -15,7 +15,7 @@ INTEGRATION_ONLY := test(/^rabbitmq::/)
 DRILLS := binary(drills)
 SUITES := (package(persistence) | package(e2e) | package(admin-cli) | package(migration) | package(ai-worker) | package(messaging)) - $(DRILLS)
 
-.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench bench-ai bench-board bench-chat docker-check fuzz clean-test-databases nextest
+.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench bench-ai bench-board bench-chat docker-check fuzz fuzz-sqlite clean-test-databases nextest
 
 ## Serve on the embedded default: SQLite and files under data/, in-process job queue.
 run:
@@ -76,9 +76,16 @@ drills: nextest
 	$(CARGO) nextest run --workspace --no-fail-fast --test-threads 1 -E '$(DRILLS)'
 
 ## API fuzzing: schemathesis 4 (from PyPI, into target/fuzz-venv) against a live server's
-## OpenAPI document, as a user and as an admin. FUZZ_EXAMPLES bounds the cases per operation.
+## OpenAPI document, as a user and as an admin, on SQLite, PostgreSQL and MariaDB in turn
+## (each engine refuses different input). FUZZ_EXAMPLES bounds the cases per operation;
+## `make fuzz-sqlite` runs the first alone and needs no service.
 FUZZ_EXAMPLES ?= 40
-fuzz:
+fuzz: fuzz-sqlite
+	scripts/require-services.sh "$(PG_URL)" "$(MYSQL_URL)" "$(AMQP_URL)"
+	scripts/fuzz/run.sh $(FUZZ_EXAMPLES) "$(PG_URL)"
+	scripts/fuzz/run.sh $(FUZZ_EXAMPLES) "$(MYSQL_URL)"
+
+fuzz-sqlite:
 	scripts/fuzz/run.sh $(FUZZ_EXAMPLES)
 
 ## Benchmarks (not tests). `make bench` builds once, runs all three below and writes

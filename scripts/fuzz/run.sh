@@ -3,13 +3,39 @@
 # /api-docs/openapi.json with valid and invalid data, as a user and then as an admin.
 # Fails on any 5xx and any response that contradicts the document.
 #
-#   scripts/fuzz/run.sh [examples-per-operation]      (default 40)
+#   scripts/fuzz/run.sh [examples-per-operation] [server-url]
+#
+# examples-per-operation defaults to 40. server-url names a PostgreSQL or MySQL/MariaDB
+# server (postgres://user@host:port/db, mysql://user@host:port/db): a fresh database
+# agora_fuzz_<pid> is made on it for the run and dropped afterwards. Without it the
+# server runs on a SQLite file. Each engine refuses different input (PostgreSQL cannot
+# store NUL, MariaDB compares with its collation), so CI fuzzes all three.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 examples=${1:-40}
+server_url=${2:-}
 venv=${AGORA_FUZZ_VENV:-target/fuzz-venv}
 work=$(mktemp -d)
-trap 'kill "${server_pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+fuzz_db="agora_fuzz_$$"
+drop_db() { :; }
+trap 'kill "${server_pid:-0}" 2>/dev/null || true; wait "${server_pid:-0}" 2>/dev/null || true; drop_db; rm -rf "$work"' EXIT
+
+case "$server_url" in
+  "") database_url="sqlite://$work/agora.db?mode=rwc" ;;
+  postgres://*|postgresql://*)
+    psql "$server_url" -qc "CREATE DATABASE \"$fuzz_db\"" >/dev/null
+    drop_db() { psql "$server_url" -qc "DROP DATABASE IF EXISTS \"$fuzz_db\" WITH (FORCE)" >/dev/null 2>&1 || true; }
+    database_url="${server_url%/*}/$fuzz_db" ;;
+  mysql://*)
+    rest=${server_url#*://}; creds=${rest%%@*}; hostport=${rest#*@}; hostport=${hostport%%/*}
+    mysql_args=(-h "${hostport%%:*}" -P "${hostport##*:}" -u "${creds%%:*}")
+    [ "${creds#*:}" != "$creds" ] && mysql_args+=("-p${creds#*:}")
+    mysql "${mysql_args[@]}" -e "CREATE DATABASE \`$fuzz_db\`"
+    drop_db() { mysql "${mysql_args[@]}" -e "DROP DATABASE IF EXISTS \`$fuzz_db\`" 2>/dev/null || true; }
+    database_url="${server_url%/*}/$fuzz_db" ;;
+  *) echo "unknown database server URL: $server_url" >&2; exit 2 ;;
+esac
+echo "== fuzzing on ${server_url:-SQLite} =="
 
 if [ ! -x "$venv/bin/schemathesis" ]; then
   python3 -m venv "$venv"
@@ -18,7 +44,7 @@ fi
 cargo build --workspace --bins --locked
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export APP_ENV=test APP__SERVER__PORT=$port APP__DATABASE__URL="sqlite://$work/agora.db?mode=rwc" \
+export APP_ENV=test APP__SERVER__PORT=$port APP__DATABASE__URL="$database_url" \
   APP__STORAGE__DIR="$work/files" APP__MAIL__TRANSPORT=file APP__MAIL__DIR="$work/mail" \
   APP__RATE_LIMIT__AUTH_PER_MINUTE=0 APP__LOG__LEVEL=warn
 ./target/debug/agora > "$work/server.log" 2>&1 &
