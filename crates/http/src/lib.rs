@@ -67,6 +67,7 @@ where
         .service(
             scope::scope("/api/v1")
                 .configure(routes::accounts::configure)
+                .configure(routes::sessions::configure)
                 .configure(routes::admin::configure)
                 .configure(routes::boards::configure)
                 .configure(routes::ai::configure)

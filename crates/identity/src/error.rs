@@ -32,6 +32,9 @@ pub enum IdentityError {
     ResetTokenInvalid,
     #[error("user not found")]
     UserNotFound,
+    /// No live session of the caller has this id (someone else's is not revealed).
+    #[error("session not found")]
+    SessionNotFound,
     #[error("administrator rights are required")]
     AdminRequired,
     #[error("an administrator cannot ban or deactivate their own account")]

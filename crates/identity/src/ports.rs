@@ -56,6 +56,35 @@ pub struct SessionFamily {
     /// The absolute end of the session, however often it is refreshed.
     pub expire_date: Timestamp,
     pub revoke_date: Option<Timestamp>,
+    /// The login or the latest refresh.
+    pub last_used: Timestamp,
+    pub client: SignInClient,
+}
+
+/// Where a sign-in came from, as its owner sees it in the list of sessions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignInClient {
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+impl SignInClient {
+    /// The longest user agent kept; the rest is cut.
+    pub const MAX_USER_AGENT_CHARS: usize = 256;
+
+    /// A client description fit to store and show: control characters dropped (NUL cannot
+    /// even be stored on PostgreSQL), the user agent cut to its maximum, empty values none.
+    pub fn new(user_agent: Option<&str>, ip: Option<&str>) -> Self {
+        let clean = |raw: &str, max: usize| {
+            let text: String = raw.chars().filter(|c| !c.is_control()).take(max).collect();
+            let text = text.trim().to_owned();
+            (!text.is_empty()).then_some(text)
+        };
+        SignInClient {
+            user_agent: user_agent.and_then(|ua| clean(ua, Self::MAX_USER_AGENT_CHARS)),
+            ip: ip.and_then(|ip| clean(ip, 64)),
+        }
+    }
 }
 
 /// A stored refresh token (by its `jti`, never the token itself).
@@ -77,6 +106,8 @@ pub enum RevokeReason {
     PasswordReset,
     Banned,
     Deactivated,
+    /// Its owner ended it from the list of sessions.
+    SessionRevoked,
 }
 
 impl RevokeReason {
@@ -88,6 +119,7 @@ impl RevokeReason {
             RevokeReason::PasswordReset => "password_reset",
             RevokeReason::Banned => "banned",
             RevokeReason::Deactivated => "deactivated",
+            RevokeReason::SessionRevoked => "session_revoked",
         }
     }
 }
@@ -106,13 +138,24 @@ pub struct AccessState {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait SessionRepository: Send + Sync {
+    /// Starts a session; `at` is its first use.
     async fn create_family(
         &self,
         user_id: UserId,
+        client: SignInClient,
         at: Timestamp,
         expire_date: Timestamp,
     ) -> Result<SessionFamily, InfraError>;
     async fn find_family(&self, family_id: i64) -> Result<Option<SessionFamily>, InfraError>;
+    /// The user's live sessions (not revoked, not past their absolute end at `now`), newest
+    /// first, after the cursor (`Cursor::by_id`).
+    async fn list_active_families(
+        &self,
+        user_id: UserId,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<SessionFamily>, InfraError>;
+    /// Stores a refresh token, and MUST record `at` as its family's last use.
     async fn store_refresh(&self, record: RefreshRecord, at: Timestamp) -> Result<(), InfraError>;
     async fn find_refresh(&self, jti: &str) -> Result<Option<RefreshRecord>, InfraError>;
     /// Marks the token spent. MUST be atomic: returns true only for the one caller that
@@ -171,6 +214,10 @@ pub trait ResetTokenRepository: Send + Sync {
     async fn find(&self, token_hash: &str) -> Result<Option<ResetRecord>, InfraError>;
     /// Marks the token used. MUST be atomic: true only for the one caller that used it.
     async fn consume(&self, token_hash: &str, at: Timestamp) -> Result<bool, InfraError>;
+    /// Marks every unused token of the user used (a new password spends them all).
+    async fn consume_all(&self, user_id: UserId, at: Timestamp) -> Result<(), InfraError>;
+    /// Marks the user's unused tokens used, all but the `keep` newest.
+    async fn keep_newest(&self, user_id: UserId, keep: u64, at: Timestamp) -> Result<(), InfraError>;
 }
 
 /// Password hashing. Implementations MUST NOT block the async executor (bcrypt runs on

@@ -9,10 +9,15 @@ use crate::access_cache::AccessCache;
 use crate::error::IdentityError;
 use crate::ports::{
     AccountEvents, DisabledReason, Mail, Mailer, PasswordHasher, RefreshRecord, ResetTokenRepository, RevokeReason,
-    SecretGenerator, SessionFamily, SessionRepository, TokenCodec, UserFilter, UserRepository, UserWriteError,
+    SecretGenerator, SessionFamily, SessionRepository, SignInClient, TokenCodec, UserFilter, UserRepository,
+    UserWriteError,
 };
 use crate::token::{AccessClaims, RefreshClaims, TokenError};
 use crate::user::{Email, NewUser, Password, User, UserName, UserUpdate};
+
+/// Reset tokens a user may hold at once; asking for another spends the oldest, so a
+/// mailbox flooded with reset mails holds few live tokens.
+pub const MAX_OUTSTANDING_RESETS: u64 = 3;
 
 /// Lifetimes and mail settings of the identity domain.
 #[derive(Debug, Clone)]
@@ -180,7 +185,12 @@ impl AccountService {
 
     /// Logs in by name or email. Unknown users, wrong passwords and deactivated accounts
     /// get the same answer and cost the same bcrypt work.
-    pub async fn login(&self, username: &str, password: &str) -> Result<LoginOutcome, IdentityError> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: SignInClient,
+    ) -> Result<LoginOutcome, IdentityError> {
         let mut errors = FieldErrors::new();
         if username.trim().is_empty() {
             errors.add("username", "must not be empty");
@@ -204,17 +214,26 @@ impl AccountService {
             return Err(IdentityError::Banned);
         }
         let now = self.clock.now();
-        let family = self.sessions.create_family(user.id, now, now + self.config.session_max_age).await?;
+        let family = self.sessions.create_family(user.id, client, now, now + self.config.session_max_age).await?;
         let tokens = self.issue_pair(&user, &family, now).await?;
         Ok(LoginOutcome { user, tokens })
     }
 
     async fn find_by_login(&self, username: &str) -> Result<Option<User>, IdentityError> {
-        let username = username.trim();
-        let user = if username.contains('@') {
-            self.users.find_by_email(&username.to_lowercase()).await?
+        self.find_by_name_or_email(username).await
+    }
+
+    /// The user a typed name or email names. Text no name or email can hold (a control
+    /// character) names nobody and reaches no query.
+    async fn find_by_name_or_email(&self, raw: &str) -> Result<Option<User>, IdentityError> {
+        let raw = raw.trim();
+        if raw.chars().any(char::is_control) {
+            return Ok(None);
+        }
+        let user = if raw.contains('@') {
+            self.users.find_by_email(&raw.to_lowercase()).await?
         } else {
-            self.users.find_by_name_key(&username.to_lowercase()).await?
+            self.users.find_by_name_key(&UserName::key_of(raw)).await?
         };
         Ok(user)
     }
@@ -354,6 +373,29 @@ impl AccountService {
         self.users.find_by_id(user_id).await?.ok_or(IdentityError::UserNotFound)
     }
 
+    /// The caller's live sign-ins, newest first.
+    pub async fn list_sessions(
+        &self,
+        auth: &Authenticated,
+        page: PageRequest,
+    ) -> Result<Page<SessionFamily>, IdentityError> {
+        Ok(self.sessions.list_active_families(auth.actor.id, self.clock.now(), page).await?)
+    }
+
+    /// Ends one of the caller's sign-ins: its refresh tokens and access tokens stop working
+    /// at once. Another user's session, or one already ended, is `SessionNotFound`.
+    pub async fn revoke_session(&self, auth: &Authenticated, family_id: i64) -> Result<(), IdentityError> {
+        let now = self.clock.now();
+        let family = self.sessions.find_family(family_id).await?;
+        let live = family.filter(|f| f.user_id == auth.actor.id && f.revoke_date.is_none() && f.expire_date > now);
+        let Some(family) = live else {
+            return Err(IdentityError::SessionNotFound);
+        };
+        self.sessions.revoke_family(family.id, RevokeReason::SessionRevoked, now).await?;
+        self.access_cache.forget_family(family.id);
+        Ok(())
+    }
+
     /// Changes the caller's name and/or email.
     pub async fn update_profile(
         &self,
@@ -369,7 +411,7 @@ impl AccountService {
         errors.into_result()?;
         let current = self.profile(actor.id).await?;
         if let Some(name) = &update.name
-            && name.key() != current.name.to_lowercase()
+            && name.key() != UserName::key_of(&current.name)
             && self.users.find_by_name_key(&name.key()).await?.is_some()
         {
             return Err(IdentityError::NameTaken);
@@ -402,6 +444,7 @@ impl AccountService {
         let now = self.clock.now();
         self.users.set_password(user.id, hash, now).await?;
         self.access_cache.forget_user(user.id);
+        self.resets.consume_all(user.id, now).await?;
         self.sessions.revoke_all(user.id, Some(auth.claims.family_id), RevokeReason::PasswordChanged, now).await?;
         Ok(())
     }
@@ -436,6 +479,7 @@ impl AccountService {
         let now = self.clock.now();
         let expire_date = now + self.config.reset_ttl;
         self.resets.store(&self.secrets.digest(&token), user.id, expire_date, now).await?;
+        self.resets.keep_newest(user.id, MAX_OUTSTANDING_RESETS, now).await?;
         let mail = self.reset_mail(&user, &token);
         if let Err(err) = self.mailer.send(mail).await {
             // The client learns nothing either way; the operator sees the failure.
@@ -477,12 +521,16 @@ impl AccountService {
         }
         self.users.set_password(user.id, hash, now).await?;
         self.access_cache.forget_user(user.id);
+        self.resets.consume_all(user.id, now).await?;
         self.sessions.revoke_all(user.id, None, RevokeReason::PasswordReset, now).await?;
         Ok(())
     }
 
     /// Users, optionally filtered, in id order.
     pub async fn list_users(&self, filter: UserFilter, page: PageRequest) -> Result<Page<User>, IdentityError> {
+        if filter.q.as_deref().is_some_and(kernel::text::has_forbidden_control) {
+            return Err(FieldErrors::single("q", kernel::text::CONTROL_CHARACTERS).into());
+        }
         Ok(self.users.list(filter, page).await?)
     }
 
@@ -490,8 +538,7 @@ impl AccountService {
     pub async fn find_user(&self, key: &str) -> Result<User, IdentityError> {
         let user = match key.trim().parse::<UserId>() {
             Ok(id) => self.users.find_by_id(id).await?,
-            Err(_) if key.contains('@') => self.users.find_by_email(&key.trim().to_lowercase()).await?,
-            Err(_) => self.users.find_by_name_key(&key.trim().to_lowercase()).await?,
+            Err(_) => self.find_by_name_or_email(key).await?,
         };
         user.ok_or(IdentityError::UserNotFound)
     }

@@ -59,7 +59,9 @@ pub struct UserUpdate {
     pub email: Option<Email>,
 }
 
-/// 3..64 characters: letters of any script, digits, `_` and `-`.
+/// 3..64 characters: letters of one script (no Latin mixed with Cyrillic), digits, `_`
+/// and `-`. Names are unique by their [`UserName::key_of`], so two names that look alike
+/// cannot both exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserName(String);
 
@@ -75,6 +77,18 @@ impl UserName {
         if !raw.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
             return Err("may contain only letters, digits, '_' and '-'".to_owned());
         }
+        if !unicode_security::MixedScript::is_single_script(raw) {
+            return Err("must not mix letters of different scripts".to_owned());
+        }
+        // The stored key must obey the same rules: NFKC turns some characters into others
+        // ("½" into "1⁄2") and may lengthen the name past the key's column.
+        let key = Self::key_of(raw);
+        if !key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
+            return Err("may contain only letters, digits, '_' and '-'".to_owned());
+        }
+        if key.chars().count() > Self::MAX_CHARS {
+            return Err(format!("must be at most {} characters long once normalised", Self::MAX_CHARS));
+        }
         Ok(UserName(raw.to_owned()))
     }
 
@@ -82,9 +96,17 @@ impl UserName {
         &self.0
     }
 
-    /// The case-insensitive key that names are unique by.
+    /// The key that names are unique by and looked up with.
     pub fn key(&self) -> String {
-        self.0.to_lowercase()
+        Self::key_of(&self.0)
+    }
+
+    /// The NFKC case-folded form of a name (Unicode's `NFKC_Casefold` in spirit: NFKC,
+    /// full case folding, NFKC again), so `ＲＯＯＴ`, `Root` and `root` are one name.
+    pub fn key_of(raw: &str) -> String {
+        use unicode_normalization::UnicodeNormalization;
+        let folded = caseless::default_case_fold_str(&raw.nfkc().collect::<String>());
+        folded.nfkc().collect()
     }
 }
 
@@ -144,6 +166,9 @@ impl Password {
         if raw.len() > Self::MAX_BYTES {
             return Err(format!("must be at most {} bytes long", Self::MAX_BYTES));
         }
+        if raw.chars().any(char::is_control) {
+            return Err(kernel::text::CONTROL_CHARACTERS.to_owned());
+        }
         Ok(Password(raw.to_owned()))
     }
 
@@ -182,6 +207,26 @@ mod tests {
     }
 
     #[test]
+    fn user_name_refuses_mixed_scripts() {
+        // "rооt" with two Cyrillic o: it would pass for "root".
+        assert!(UserName::parse("r\u{43e}\u{43e}t").is_err());
+        assert!(UserName::parse("p\u{430}ypal").is_err());
+        for single in ["root", "\u{440}\u{443}\u{442}", "ユーザー", "用户_01", "Zoë-2"] {
+            assert!(UserName::parse(single).is_ok(), "{single} is one script");
+        }
+    }
+
+    #[test]
+    fn user_name_key_folds_compatibility_forms_and_case() {
+        let key = |raw: &str| UserName::parse(raw).map(|n| n.key());
+        assert_eq!(key("\u{ff32}\u{ff2f}\u{ff2f}\u{ff34}"), Ok("root".to_owned()), "fullwidth letters");
+        assert_eq!(key("Stra\u{df}e"), key("STRASSE"), "sharp s folds to ss");
+        assert_eq!(UserName::key_of("Ro\u{301}ot"), UserName::key_of("R\u{f3}ot"), "composed and decomposed accents");
+        assert!(UserName::parse("a\u{bd}b").is_err(), "one half becomes 1, fraction slash, 2");
+        assert!(UserName::parse(&"\u{3392}".repeat(30)).is_err(), "each square MHz becomes three letters");
+    }
+
+    #[test]
     fn email_is_lower_cased_and_validated() {
         assert_eq!(Email::parse(" Alice@Example.COM ").map(|e| e.0), Ok("alice@example.com".to_owned()));
         for bad in ["", "alice", "alice@", "@example.com", "a@b", "a b@example.com", "a@-x.com", "a..b@x.com"] {
@@ -189,6 +234,13 @@ mod tests {
         }
         let long = format!("{}@{}.com", "a".repeat(60), "b".repeat(200));
         assert!(Email::parse(&long).is_err());
+    }
+
+    #[test]
+    fn password_refuses_control_characters() {
+        assert!(Password::parse("pass\0word-1").is_err());
+        assert!(Password::parse("pass\tword-1").is_err());
+        assert!(Password::parse("correct horse battery").is_ok());
     }
 
     #[test]

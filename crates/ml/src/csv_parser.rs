@@ -107,6 +107,11 @@ fn parse_header(record: &StringRecord, limits: &DatasetLimits) -> Result<Vec<Str
                 .at_line(line)
                 .in_column(position));
         }
+        if name.chars().any(char::is_control) {
+            return Err(DatasetError::new("column name must not contain control characters")
+                .at_line(line)
+                .in_column(position));
+        }
         if columns.iter().any(|column| column == name) {
             return Err(DatasetError::new(format!("duplicate column name {}", quote(name)))
                 .at_line(line)
@@ -244,6 +249,12 @@ mod tests {
         let err = parse_err(&valid_csv(20).replacen("a,b", "a,b,a", 1));
         assert_eq!((err.line, err.column.as_deref()), (Some(1), Some("a")));
         assert!(err.message.contains("duplicate column name"), "{err}");
+    }
+
+    #[test]
+    fn header_names_with_control_characters_are_refused() {
+        let err = parse_err(&valid_csv(20).replacen("a,b", "a,b\u{0}x", 1));
+        assert_eq!(err.to_string(), "line 1, column 2: column name must not contain control characters");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use identity::ports::{
-    RefreshRecord, ResetTokenRepository, RevokeReason, SessionRepository, UserFilter, UserRepository, UserWriteError,
+    RefreshRecord, ResetTokenRepository, RevokeReason, SessionRepository, SignInClient, UserFilter, UserRepository,
+    UserWriteError,
 };
 use identity::{Email, NewUser, PasswordHash, UserName, UserUpdate};
 use kernel::{AuditEntry, AuditLog, PageRequest};
@@ -107,8 +108,8 @@ async fn refresh_tokens_are_spent_once_and_families_revoke_together() {
     let users = SqlUserRepository::new(db.conn.clone());
     let sessions = SqlSessionRepository::new(db.conn.clone());
     let user = users.create(new_user("dave", "dave@example.com")).await.unwrap();
-    let one = sessions.create_family(user.id, t(0), t(1000)).await.unwrap();
-    let two = sessions.create_family(user.id, t(0), t(1000)).await.unwrap();
+    let one = sessions.create_family(user.id, SignInClient::default(), t(0), t(1000)).await.unwrap();
+    let two = sessions.create_family(user.id, SignInClient::default(), t(0), t(1000)).await.unwrap();
     assert_ne!(one.id, two.id);
     let record = RefreshRecord {
         jti: "jti-1".into(),
@@ -133,12 +134,53 @@ async fn refresh_tokens_are_spent_once_and_families_revoke_together() {
 }
 
 #[tokio::test]
+async fn live_sessions_list_newest_first_with_client_and_last_use() {
+    let db = database().await;
+    let users = SqlUserRepository::new(db.conn.clone());
+    let sessions = SqlSessionRepository::new(db.conn.clone());
+    let user = users.create(new_user("fred", "fred@example.com")).await.unwrap();
+    let other = users.create(new_user("gina", "gina@example.com")).await.unwrap();
+    let client = SignInClient::new(Some("Agent/1.0"), Some("198.51.100.4"));
+    let old = sessions.create_family(user.id, client.clone(), t(0), t(1000)).await.unwrap();
+    let expired = sessions.create_family(user.id, client.clone(), t(0), t(5)).await.unwrap();
+    let revoked = sessions.create_family(user.id, client.clone(), t(0), t(1000)).await.unwrap();
+    let newest = sessions.create_family(user.id, SignInClient::default(), t(1), t(1000)).await.unwrap();
+    sessions.create_family(other.id, client.clone(), t(0), t(1000)).await.unwrap();
+    sessions.revoke_family(revoked.id, RevokeReason::SessionRevoked, t(2)).await.unwrap();
+    let record = RefreshRecord {
+        jti: "jti-f".into(),
+        family_id: old.id,
+        user_id: user.id,
+        expire_date: t(500),
+        spent_date: None,
+    };
+    sessions.store_refresh(record, t(7)).await.unwrap();
+
+    let first = sessions.list_active_families(user.id, t(10), PageRequest::new(Some(1), None).unwrap()).await.unwrap();
+    assert_eq!(first.items.iter().map(|f| f.id).collect::<Vec<_>>(), vec![newest.id]);
+    let after = PageRequest::new(Some(10), first.next).unwrap();
+    let rest = sessions.list_active_families(user.id, t(10), after).await.unwrap();
+    assert_eq!(
+        rest.items.iter().map(|f| f.id).collect::<Vec<_>>(),
+        vec![old.id],
+        "expired {} and revoked {} are not live",
+        expired.id,
+        revoked.id
+    );
+    assert_eq!(rest.items[0].client, client);
+    assert_eq!(rest.items[0].last_used, t(7), "storing a refresh token is a use");
+    assert_eq!(first.items[0].last_used, t(1), "a new session was last used at its login");
+    assert!(rest.next.is_none());
+    db.close().await.unwrap();
+}
+
+#[tokio::test]
 async fn concurrent_spends_of_one_refresh_token_succeed_once() {
     let db = database().await;
     let users = SqlUserRepository::new(db.conn.clone());
     let sessions = SqlSessionRepository::new(db.conn.clone());
     let user = users.create(new_user("erin", "erin@example.com")).await.unwrap();
-    let family = sessions.create_family(user.id, t(0), t(1000)).await.unwrap();
+    let family = sessions.create_family(user.id, SignInClient::default(), t(0), t(1000)).await.unwrap();
     let record = RefreshRecord {
         jti: "race".into(),
         family_id: family.id,
@@ -163,7 +205,7 @@ async fn access_state_reads_user_session_and_blacklist() {
     let sessions = SqlSessionRepository::new(db.conn.clone());
     let user = users.create(new_user("frank", "frank@example.com")).await.unwrap();
     let other = users.create(new_user("grace", "grace@example.com")).await.unwrap();
-    let family = sessions.create_family(user.id, t(0), t(100)).await.unwrap();
+    let family = sessions.create_family(user.id, SignInClient::default(), t(0), t(100)).await.unwrap();
 
     let state = sessions.access_state(user.id, family.id, "a", t(1)).await.unwrap().unwrap();
     assert!(state.session_active && !state.blacklisted);
@@ -189,8 +231,8 @@ async fn purging_removes_only_what_expired() {
     let sessions = SqlSessionRepository::new(db.conn.clone());
     let resets = SqlResetTokenRepository::new(db.conn.clone());
     let user = users.create(new_user("heidi", "heidi@example.com")).await.unwrap();
-    let old = sessions.create_family(user.id, t(0), t(10)).await.unwrap();
-    let live = sessions.create_family(user.id, t(0), t(1000)).await.unwrap();
+    let old = sessions.create_family(user.id, SignInClient::default(), t(0), t(10)).await.unwrap();
+    let live = sessions.create_family(user.id, SignInClient::default(), t(0), t(1000)).await.unwrap();
     for (jti, family, expire) in [("old", old.id, t(10)), ("live", live.id, t(500))] {
         let record = RefreshRecord {
             jti: jti.into(),
@@ -229,6 +271,32 @@ async fn reset_tokens_are_consumed_once() {
     assert!(!resets.consume("digest", t(2)).await.unwrap());
     assert_eq!(resets.find("digest").await.unwrap().unwrap().used_date, Some(t(1)));
     assert!(resets.find("unknown").await.unwrap().is_none());
+    db.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn reset_tokens_keep_only_the_newest_and_a_new_password_spends_them_all() {
+    let db = database().await;
+    let users = SqlUserRepository::new(db.conn.clone());
+    let resets = SqlResetTokenRepository::new(db.conn.clone());
+    let user = users.create(new_user("judy", "judy@example.com")).await.unwrap();
+    let other = users.create(new_user("karl", "karl@example.com")).await.unwrap();
+    for digest in ["d1", "d2", "d3", "d4"] {
+        resets.store(digest, user.id, t(100), t(0)).await.unwrap();
+    }
+    resets.store("other", other.id, t(100), t(0)).await.unwrap();
+    resets.keep_newest(user.id, 2, t(1)).await.unwrap();
+    let used = |digest: &'static str| {
+        let resets = resets.clone();
+        async move { resets.find(digest).await.unwrap().unwrap().used_date }
+    };
+    assert_eq!((used("d1").await, used("d2").await), (Some(t(1)), Some(t(1))), "the oldest are spent");
+    assert_eq!((used("d3").await, used("d4").await), (None, None), "the newest two stay");
+
+    resets.consume_all(user.id, t(2)).await.unwrap();
+    assert_eq!((used("d3").await, used("d4").await), (Some(t(2)), Some(t(2))));
+    assert_eq!(used("d1").await, Some(t(1)), "an already spent token keeps its time");
+    assert_eq!(used("other").await, None, "another user's token is untouched");
     db.close().await.unwrap();
 }
 

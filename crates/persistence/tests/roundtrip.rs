@@ -145,6 +145,9 @@ async fn fill_every_table(db: &DatabaseConnection) {
             expire_date: later,
             revoke_date: Some(at),
             revoke_reason: Some("reuse".into()),
+            last_used: Some(later),
+            user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/133.0".into()),
+            ip: Some("2001:db8::1".into()),
         },
     )
     .await;

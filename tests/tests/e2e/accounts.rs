@@ -236,6 +236,65 @@ async fn password_reset_mails_a_single_use_token_and_revokes_every_session() {
     assert_problem(forged, StatusCode::BAD_REQUEST, "auth.reset_token_invalid").await;
 }
 
+async fn confirm_reset(app: &TestApp, token: &str, new_password: &str) -> reqwest::Response {
+    app.post("/auth/password-reset/confirm")
+        .json(&json!({"token": token, "new_password": new_password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn request_reset(app: &TestApp, email: &str) -> String {
+    let before = app.mails().len();
+    let response = app.post("/auth/password-reset").json(&json!({"email": email})).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let mails = app.mails();
+    assert_eq!(mails.len(), before + 1, "one mail per request");
+    token_in(&mails[before])
+}
+
+#[tokio::test]
+async fn a_used_reset_token_spends_the_users_other_reset_tokens() {
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let first = request_reset(&app, &user.email).await;
+    let second = request_reset(&app, &user.email).await;
+    assert_eq!(confirm_reset(&app, &second, "after-the-reset").await.status(), StatusCode::NO_CONTENT);
+    let response = confirm_reset(&app, &first, "attacker-password").await;
+    assert_problem(response, StatusCode::BAD_REQUEST, "auth.reset_token_invalid").await;
+    assert_eq!(app.login(&user.name, "after-the-reset").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_password_change_spends_outstanding_reset_tokens() {
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let token = request_reset(&app, &user.email).await;
+    let response = app
+        .put("/users/me/password")
+        .bearer(&user)
+        .json(&json!({"current_password": user.password, "new_password": "changed-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let response = confirm_reset(&app, &token, "attacker-password").await;
+    assert_problem(response, StatusCode::BAD_REQUEST, "auth.reset_token_invalid").await;
+}
+
+#[tokio::test]
+async fn only_the_newest_three_reset_tokens_stay_usable() {
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let mut tokens = Vec::new();
+    for _ in 0..4 {
+        tokens.push(request_reset(&app, &user.email).await);
+    }
+    let response = confirm_reset(&app, &tokens[0], "from-the-oldest").await;
+    assert_problem(response, StatusCode::BAD_REQUEST, "auth.reset_token_invalid").await;
+    assert_eq!(confirm_reset(&app, &tokens[1], "from-the-second").await.status(), StatusCode::NO_CONTENT);
+}
+
 #[tokio::test]
 async fn an_expired_reset_token_is_refused() {
     let app = TestApp::spawn_with(|s| s.auth.reset_ttl_secs = 1).await;

@@ -13,5 +13,7 @@ mod comments;
 mod platform;
 mod posts;
 mod rabbitmq;
+mod sessions;
+mod text_rules;
 mod tokens;
 mod views;

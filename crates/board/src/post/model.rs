@@ -41,7 +41,7 @@ pub struct PostDetail {
     pub attachments: Vec<Attachment>,
 }
 
-/// 1..64 characters, not blank.
+/// 1..64 characters on one line, not blank.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Title(String);
 
@@ -49,7 +49,7 @@ impl Title {
     pub const MAX_CHARS: usize = 64;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        bounded_text(raw, 1, Self::MAX_CHARS).map(Title)
+        kernel::text::line(raw, 1, Self::MAX_CHARS).map(Title)
     }
 
     pub fn as_str(&self) -> &str {
@@ -167,6 +167,9 @@ impl PostFilter {
         if q.as_ref().is_some_and(|q| q.chars().count() > Self::MAX_QUERY_CHARS) {
             errors.add("q", format!("must be at most {} characters long", Self::MAX_QUERY_CHARS));
         }
+        if q.as_deref().is_some_and(kernel::text::has_forbidden_control) {
+            errors.add("q", kernel::text::CONTROL_CHARACTERS);
+        }
         errors.into_result()?;
         Ok(PostFilter { sort: sort.unwrap_or_default(), q })
     }
@@ -208,5 +211,9 @@ mod tests {
         let err = PostFilter::parse(Some("hot"), None).unwrap_err();
         assert!(err.fields().contains_key("sort"));
         assert!(PostFilter::parse(None, Some(&"q".repeat(257))).is_err());
+        assert!(
+            PostFilter::parse(None, Some("nul\0")).is_err(),
+            "no stored text holds NUL; PostgreSQL cannot even compare it"
+        );
     }
 }

@@ -6,3 +6,4 @@ pub mod ai;
 pub mod boards;
 pub mod chat;
 pub mod posts;
+pub mod sessions;

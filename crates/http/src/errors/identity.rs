@@ -24,6 +24,7 @@ impl From<IdentityError> for ApiError {
             IdentityError::RefreshReused => ApiError::unauthorized("auth.refresh_reused", detail),
             IdentityError::ResetTokenInvalid => ApiError::bad_request("auth.reset_token_invalid", detail),
             IdentityError::UserNotFound => ApiError::not_found("user.not_found", detail),
+            IdentityError::SessionNotFound => ApiError::not_found("session.not_found", detail),
             IdentityError::AdminRequired => ApiError::forbidden("auth.admin_required", detail),
             IdentityError::CannotModerateSelf => ApiError::forbidden("admin.self_moderation", detail),
             IdentityError::Infra(err) => err.into(),

@@ -119,7 +119,8 @@ pub async fn login(
     body: JsonOrForm<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     rate_limit(&state, &req, Action::Login)?;
-    let LoginOutcome { tokens, .. } = state.accounts.login(&body.0.username, &body.0.password).await?;
+    let client = crate::routes::sessions::sign_in_client(&state, &req);
+    let LoginOutcome { tokens, .. } = state.accounts.login(&body.0.username, &body.0.password, client).await?;
     Ok(token_response(&state, &req, tokens))
 }
 

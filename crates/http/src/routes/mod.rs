@@ -11,3 +11,4 @@ pub mod comments;
 pub mod fallback;
 pub mod health;
 pub mod posts;
+pub mod sessions;

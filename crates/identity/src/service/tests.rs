@@ -33,7 +33,15 @@ fn user(id: i64) -> User {
 }
 
 fn family(id: i64, user_id: i64) -> SessionFamily {
-    SessionFamily { id, user_id, create_date: t0(), expire_date: t0() + Duration::days(90), revoke_date: None }
+    SessionFamily {
+        id,
+        user_id,
+        create_date: t0(),
+        expire_date: t0() + Duration::days(90),
+        revoke_date: None,
+        last_used: t0(),
+        client: SignInClient::default(),
+    }
 }
 
 fn access_claims(user_id: i64, family_id: i64) -> AccessClaims {
@@ -127,8 +135,16 @@ impl Fixture {
     }
 
     fn expect_new_session(&mut self, family_id: i64) {
-        self.sessions.expect_create_family().returning(move |user_id, at, expire| {
-            Ok(SessionFamily { id: family_id, user_id, create_date: at, expire_date: expire, revoke_date: None })
+        self.sessions.expect_create_family().returning(move |user_id, client, at, expire| {
+            Ok(SessionFamily {
+                id: family_id,
+                user_id,
+                create_date: at,
+                expire_date: expire,
+                revoke_date: None,
+                last_used: at,
+                client,
+            })
         });
         self.sessions.expect_store_refresh().returning(|_, _| Ok(()));
     }
@@ -216,7 +232,7 @@ async fn login_for_unknown_user_spends_dummy_bcrypt_work_and_answers_invalid_cre
     let mut fx = Fixture::new();
     fx.users.expect_find_by_name_key().returning(|_| Ok(None));
     fx.hasher.expect_verify_dummy().times(1).returning(|_| Ok(()));
-    let err = fx.build().login("ghost", "password1").await.unwrap_err();
+    let err = fx.build().login("ghost", "password1", SignInClient::default()).await.unwrap_err();
     assert!(matches!(err, IdentityError::InvalidCredentials));
 }
 
@@ -224,7 +240,7 @@ async fn login_for_unknown_user_spends_dummy_bcrypt_work_and_answers_invalid_cre
 async fn login_with_wrong_password_answers_invalid_credentials() {
     let mut fx = Fixture::new();
     fx.with_user(user(1), "right-password");
-    let err = fx.build().login("user1", "wrong-password").await.unwrap_err();
+    let err = fx.build().login("user1", "wrong-password", SignInClient::default()).await.unwrap_err();
     assert!(matches!(err, IdentityError::InvalidCredentials));
 }
 
@@ -234,7 +250,7 @@ async fn login_of_deactivated_account_looks_like_wrong_credentials() {
     let mut gone = user(1);
     gone.is_active = false;
     fx.with_user(gone, "right-password");
-    let err = fx.build().login("user1", "right-password").await.unwrap_err();
+    let err = fx.build().login("user1", "right-password", SignInClient::default()).await.unwrap_err();
     assert!(matches!(err, IdentityError::InvalidCredentials));
 }
 
@@ -245,8 +261,14 @@ async fn login_of_banned_account_is_banned_only_with_the_right_password() {
     banned.is_banned = true;
     fx.with_user(banned, "right-password");
     let service = fx.build();
-    assert!(matches!(service.login("user1", "right-password").await, Err(IdentityError::Banned)));
-    assert!(matches!(service.login("user1", "wrong-password").await, Err(IdentityError::InvalidCredentials)));
+    assert!(matches!(
+        service.login("user1", "right-password", SignInClient::default()).await,
+        Err(IdentityError::Banned)
+    ));
+    assert!(matches!(
+        service.login("user1", "wrong-password", SignInClient::default()).await,
+        Err(IdentityError::InvalidCredentials)
+    ));
 }
 
 #[tokio::test]
@@ -254,7 +276,7 @@ async fn login_by_email_ignores_case_and_starts_a_new_session() {
     let mut fx = Fixture::new();
     fx.with_user(user(7), "right-password");
     fx.expect_new_session(42);
-    let outcome = fx.build().login("User7@EXAMPLE.com", "right-password").await.unwrap();
+    let outcome = fx.build().login("User7@EXAMPLE.com", "right-password", SignInClient::default()).await.unwrap();
     assert_eq!(outcome.user.id, 7);
     assert_eq!(outcome.tokens.access_token, "access:fresh-jti");
     assert_eq!(outcome.tokens.refresh_token, "refresh:fresh-jti");
@@ -265,8 +287,11 @@ async fn login_by_email_ignores_case_and_starts_a_new_session() {
 #[tokio::test]
 async fn login_refuses_overlong_and_empty_input_as_validation() {
     let service = Fixture::new().build();
-    assert!(matches!(service.login("alice", &"x".repeat(73)).await, Err(IdentityError::Validation(_))));
-    assert!(matches!(service.login("", "password1").await, Err(IdentityError::Validation(_))));
+    assert!(matches!(
+        service.login("alice", &"x".repeat(73), SignInClient::default()).await,
+        Err(IdentityError::Validation(_))
+    ));
+    assert!(matches!(service.login("", "password1", SignInClient::default()).await, Err(IdentityError::Validation(_))));
 }
 
 fn refresh_fixture(record: RefreshRecord, fam: SessionFamily, account: User) -> Fixture {
@@ -466,7 +491,7 @@ async fn change_password_with_wrong_current_password_changes_nothing() {
 }
 
 #[tokio::test]
-async fn change_password_revokes_every_other_session_but_keeps_this_one() {
+async fn change_password_spends_reset_tokens_and_revokes_every_other_session_but_keeps_this_one() {
     let mut fx = Fixture::new();
     fx.with_user(user(1), "right-password");
     fx.hasher.expect_hash().returning(|_| Ok(PasswordHash::new("new-hash".to_owned())));
@@ -475,6 +500,7 @@ async fn change_password_revokes_every_other_session_but_keeps_this_one() {
         .withf(|id, hash, _| *id == 1 && hash.as_str() == "new-hash")
         .times(1)
         .returning(|_, _, _| Ok(()));
+    fx.resets.expect_consume_all().with(eq(1), always()).times(1).returning(|_, _| Ok(()));
     fx.sessions
         .expect_revoke_all()
         .with(eq(1), eq(Some(5)), eq(RevokeReason::PasswordChanged), always())
@@ -535,6 +561,11 @@ async fn password_reset_stores_only_a_digest_and_mails_the_token_and_link() {
         })
         .times(1)
         .returning(|_, _, _, _| Ok(()));
+    fx.resets
+        .expect_keep_newest()
+        .with(eq(1), eq(MAX_OUTSTANDING_RESETS), always())
+        .times(1)
+        .returning(|_, _, _| Ok(()));
     fx.mailer
         .expect_send()
         .withf(|mail| {
@@ -553,6 +584,7 @@ async fn password_reset_succeeds_even_when_the_mail_fails() {
     fx.with_user(user(1), "pw");
     fx.secrets.expect_url_safe_secret().returning(|| "t".repeat(43));
     fx.resets.expect_store().returning(|_, _, _, _| Ok(()));
+    fx.resets.expect_keep_newest().returning(|_, _, _| Ok(()));
     fx.mailer.expect_send().returning(|_| Err(InfraError::unavailable("smtp down")));
     fx.build().request_password_reset("user1@example.com").await.unwrap();
 }
@@ -585,7 +617,7 @@ async fn reset_confirm_lost_race_changes_nothing() {
 }
 
 #[tokio::test]
-async fn reset_confirm_sets_the_password_and_revokes_every_session() {
+async fn reset_confirm_sets_the_password_spends_every_reset_token_and_revokes_every_session() {
     let mut fx = Fixture::new();
     fx.with_user(user(1), "pw");
     fx.resets
@@ -594,6 +626,7 @@ async fn reset_confirm_sets_the_password_and_revokes_every_session() {
         .returning(|_| Ok(Some(reset_record(false, Duration::minutes(5)))));
     fx.hasher.expect_hash().returning(|_| Ok(PasswordHash::new("h2".to_owned())));
     fx.resets.expect_consume().times(1).returning(|_, _| Ok(true));
+    fx.resets.expect_consume_all().with(eq(1), always()).times(1).returning(|_, _| Ok(()));
     fx.users.expect_set_password().times(1).returning(|_, _, _| Ok(()));
     fx.sessions
         .expect_revoke_all()
@@ -766,4 +799,69 @@ async fn active_actor_refuses_deactivated_and_banned_accounts_like_authenticate(
     assert!(matches!(service.active_actor(2).await, Err(IdentityError::Deactivated)));
     assert!(matches!(service.active_actor(3).await, Err(IdentityError::Banned)));
     assert!(matches!(service.active_actor(4).await, Err(IdentityError::TokenInvalid)));
+}
+
+#[tokio::test]
+async fn login_records_where_the_sign_in_came_from() {
+    let mut fx = Fixture::new();
+    fx.with_user(user(1), "right-password");
+    fx.sessions
+        .expect_create_family()
+        .withf(|_, client, _, _| {
+            client.user_agent.as_deref() == Some("curl/8.0") && client.ip.as_deref() == Some("203.0.113.9")
+        })
+        .times(1)
+        .returning(|user_id, client, at, expire| {
+            Ok(SessionFamily {
+                id: 3,
+                user_id,
+                create_date: at,
+                expire_date: expire,
+                revoke_date: None,
+                last_used: at,
+                client,
+            })
+        });
+    fx.sessions.expect_store_refresh().returning(|_, _| Ok(()));
+    let client = SignInClient::new(Some("curl/8.0\u{0}"), Some("203.0.113.9"));
+    fx.build().login("user1", "right-password", client).await.unwrap();
+}
+
+#[test]
+fn sign_in_clients_drop_control_characters_and_cut_long_agents() {
+    let client = SignInClient::new(Some(&format!("a\u{0}b\n{}", "x".repeat(400))), Some(""));
+    let agent = client.user_agent.unwrap();
+    assert!(agent.starts_with("abx"));
+    assert_eq!(agent.chars().count(), SignInClient::MAX_USER_AGENT_CHARS);
+    assert_eq!(client.ip, None);
+}
+
+#[tokio::test]
+async fn revoking_a_session_ends_it_and_forgets_cached_token_checks() {
+    let mut fx = Fixture::new();
+    fx.sessions.expect_find_family().with(eq(8)).returning(|_| Ok(Some(family(8, 1))));
+    fx.sessions
+        .expect_revoke_family()
+        .with(eq(8), eq(RevokeReason::SessionRevoked), always())
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    fx.build().revoke_session(&authenticated(1, 5), 8).await.unwrap();
+}
+
+#[tokio::test]
+async fn another_users_or_an_ended_session_is_not_found_and_left_alone() {
+    let mut fx = Fixture::new();
+    fx.sessions.expect_find_family().with(eq(8)).returning(|_| Ok(Some(family(8, 2))));
+    fx.sessions.expect_find_family().with(eq(9)).returning(|_| {
+        let mut ended = family(9, 1);
+        ended.revoke_date = Some(t0());
+        Ok(Some(ended))
+    });
+    fx.sessions.expect_find_family().with(eq(10)).returning(|_| Ok(None));
+    fx.sessions.expect_revoke_family().never();
+    let service = fx.build();
+    for id in [8, 9, 10] {
+        let err = service.revoke_session(&authenticated(1, 5), id).await.unwrap_err();
+        assert!(matches!(err, IdentityError::SessionNotFound), "{id}: {err:?}");
+    }
 }

@@ -14,6 +14,10 @@ pub struct Model {
     pub revoke_date: Option<DateTimeUtc>,
     /// Why the session ended early, e.g. `logout` or `reuse`.
     pub revoke_reason: Option<String>,
+    /// The login or the latest refresh (null for sessions older than the column).
+    pub last_used: Option<DateTimeUtc>,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

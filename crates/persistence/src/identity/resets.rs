@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use identity::ports::{ResetRecord, ResetTokenRepository};
 use kernel::{InfraError, Timestamp, UserId};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 use crate::entity::password_reset_token as reset;
 use crate::error::db_err;
@@ -60,5 +62,42 @@ impl ResetTokenRepository for SqlResetTokenRepository {
             .await
             .map_err(db_err)?;
         Ok(result.rows_affected == 1)
+    }
+
+    async fn consume_all(&self, user_id: UserId, at: Timestamp) -> Result<(), InfraError> {
+        reset::Entity::update_many()
+            .set(reset::ActiveModel { used_date: Set(Some(at)), ..Default::default() })
+            .filter(reset::Column::UserId.eq(user_id))
+            .filter(reset::Column::UsedDate.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn keep_newest(&self, user_id: UserId, keep: u64, at: Timestamp) -> Result<(), InfraError> {
+        // A user holds a handful of unused tokens: skip the newest here rather than with
+        // OFFSET, which MySQL and SQLite accept only after a LIMIT.
+        let unused: Vec<i64> = reset::Entity::find()
+            .select_only()
+            .column(reset::Column::Id)
+            .filter(reset::Column::UserId.eq(user_id))
+            .filter(reset::Column::UsedDate.is_null())
+            .order_by_desc(reset::Column::Id)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let older: Vec<i64> = unused.into_iter().skip(usize::try_from(keep).unwrap_or(usize::MAX)).collect();
+        if older.is_empty() {
+            return Ok(());
+        }
+        reset::Entity::update_many()
+            .set(reset::ActiveModel { used_date: Set(Some(at)), ..Default::default() })
+            .filter(reset::Column::Id.is_in(older))
+            .exec(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 }

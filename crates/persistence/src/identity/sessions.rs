@@ -2,9 +2,12 @@
 //! blacklist.
 
 use async_trait::async_trait;
-use identity::ports::{AccessState, RefreshRecord, RevokeReason, SessionFamily, SessionRepository};
-use kernel::{InfraError, Timestamp, UserId};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use identity::ports::{AccessState, RefreshRecord, RevokeReason, SessionFamily, SessionRepository, SignInClient};
+use kernel::{Cursor, InfraError, Page, PageRequest, Timestamp, UserId};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
 
 use crate::entity::{
     access_token_blacklist as blacklist, password_reset_token, refresh_token, refresh_token_family as family, users,
@@ -30,6 +33,8 @@ fn family_to_domain(model: family::Model) -> SessionFamily {
         create_date: model.create_date,
         expire_date: model.expire_date,
         revoke_date: model.revoke_date,
+        last_used: model.last_used.unwrap_or(model.create_date),
+        client: SignInClient { user_agent: model.user_agent, ip: model.ip },
     }
 }
 
@@ -38,6 +43,7 @@ impl SessionRepository for SqlSessionRepository {
     async fn create_family(
         &self,
         user_id: UserId,
+        client: SignInClient,
         at: Timestamp,
         expire_date: Timestamp,
     ) -> Result<SessionFamily, InfraError> {
@@ -47,6 +53,9 @@ impl SessionRepository for SqlSessionRepository {
             expire_date: Set(expire_date),
             revoke_date: Set(None),
             revoke_reason: Set(None),
+            last_used: Set(Some(at)),
+            user_agent: Set(client.user_agent),
+            ip: Set(client.ip),
             ..Default::default()
         }
         .insert(&self.db)
@@ -60,7 +69,34 @@ impl SessionRepository for SqlSessionRepository {
         Ok(model.map(family_to_domain))
     }
 
+    async fn list_active_families(
+        &self,
+        user_id: UserId,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<SessionFamily>, InfraError> {
+        let mut query = family::Entity::find()
+            .filter(family::Column::UserId.eq(user_id))
+            .filter(family::Column::RevokeDate.is_null())
+            .filter(family::Column::ExpireDate.gt(now))
+            .order_by_desc(family::Column::Id)
+            .limit(page.fetch_limit());
+        if let Some(after) = page.after {
+            query = query.filter(family::Column::Id.lt(after.id));
+        }
+        let rows = query.all(&self.db).await.map_err(db_err)?;
+        Ok(Page::from_rows(rows.into_iter().map(family_to_domain).collect(), &page, |f| Cursor::by_id(f.id)))
+    }
+
     async fn store_refresh(&self, record: RefreshRecord, at: Timestamp) -> Result<(), InfraError> {
+        let family_id = record.family_id;
+        let txn = self.db.begin().await.map_err(db_err)?;
+        family::Entity::update_many()
+            .set(family::ActiveModel { last_used: Set(Some(at)), ..Default::default() })
+            .filter(family::Column::Id.eq(family_id))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
         refresh_token::ActiveModel {
             family_id: Set(record.family_id),
             user_id: Set(record.user_id),
@@ -70,9 +106,10 @@ impl SessionRepository for SqlSessionRepository {
             spent_date: Set(record.spent_date),
             ..Default::default()
         }
-        .insert(&self.db)
+        .insert(&txn)
         .await
         .map_err(db_err)?;
+        txn.commit().await.map_err(db_err)?;
         Ok(())
     }
 
