@@ -11,7 +11,7 @@ pub mod m0003_chat;
 pub mod m0004_ai;
 pub mod m0005_audit;
 pub mod m0006_ai_artifact_format;
-pub mod m0007_session_clients;
+pub mod m0007_account_security;
 mod types;
 
 /// Every migration, oldest first.
@@ -27,7 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_ai::Migration),
             Box::new(m0005_audit::Migration),
             Box::new(m0006_ai_artifact_format::Migration),
-            Box::new(m0007_session_clients::Migration),
+            Box::new(m0007_account_security::Migration),
         ]
     }
 }

@@ -197,6 +197,9 @@ pub struct AuthSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RateLimitSettings {
     pub auth_per_minute: u32,
+    /// Failed logins of one account within 15 minutes after which its logins wait 15
+    /// minutes, from every address; 0 = off.
+    pub account_failures: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -486,6 +489,7 @@ mod tests {
         assert_eq!(settings.auth.refresh_ttl_secs, 1_209_600);
         assert_eq!(settings.auth.bcrypt_cost, 12);
         assert_eq!(settings.rate_limit.auth_per_minute, 20);
+        assert_eq!(settings.rate_limit.account_failures, 10);
         assert_eq!(settings.views.flush_interval_ms, 5000);
         assert_eq!(settings.posts.read_cache_ms, 1000);
         assert_eq!((settings.upload.max_file_bytes, settings.upload.max_files), (10_485_760, 10));

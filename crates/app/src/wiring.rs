@@ -24,7 +24,9 @@ use persistence::board::{
 };
 use persistence::chat::{SqlChatDirectory, SqlChatRepository, SqlTicketStore};
 use persistence::files::LocalFileStore;
-use persistence::identity::{SqlResetTokenRepository, SqlSessionRepository, SqlUserRepository};
+use persistence::identity::{
+    SqlLoginThrottleRepository, SqlResetTokenRepository, SqlSessionRepository, SqlUserRepository,
+};
 
 use crate::chat_events::AccountEventBridge;
 use crate::settings::{MailTransport, Settings, SettingsError, SmtpSecurity};
@@ -158,6 +160,8 @@ pub async fn build_services(settings: &Settings, db: DatabaseConnection) -> Resu
         reset_ttl: chrono::Duration::seconds(auth.reset_ttl_secs),
         reset_link_base: Some(settings.mail.link_base.trim().to_owned()).filter(|s| !s.is_empty()),
         access_cache_ttl: chrono::Duration::milliseconds(auth.access_cache_ms.min(1000) as i64),
+        max_login_failures: settings.rate_limit.account_failures,
+        ..IdentityConfig::default()
     };
     let audit: Arc<dyn AuditLog> = Arc::new(SqlAuditLog::new(db.clone()));
     let read_cache =
@@ -167,6 +171,7 @@ pub async fn build_services(settings: &Settings, db: DatabaseConnection) -> Resu
             users: Arc::new(SqlUserRepository::new(db.clone())),
             sessions: Arc::new(SqlSessionRepository::new(db.clone())),
             resets: Arc::new(SqlResetTokenRepository::new(db.clone())),
+            throttles: Arc::new(SqlLoginThrottleRepository::new(db.clone())),
             hasher: Arc::new(hasher),
             codec: Arc::new(auth::JwtCodec::new(auth.jwt_secret.expose().as_bytes())),
             secrets: Arc::new(auth::RandomSecrets),

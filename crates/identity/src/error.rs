@@ -10,6 +10,9 @@ pub enum IdentityError {
     NameTaken,
     #[error("this email is already registered")]
     EmailTaken,
+    /// Too many failed logins for this account lately: logins wait `retry_after_secs`.
+    #[error("too many failed logins for this account; try again in {retry_after_secs} seconds")]
+    LoginThrottled { retry_after_secs: u64 },
     /// Unknown user, wrong password or deactivated account: deliberately indistinguishable.
     #[error("invalid username or password")]
     InvalidCredentials,

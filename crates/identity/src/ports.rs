@@ -220,6 +220,28 @@ pub trait ResetTokenRepository: Send + Sync {
     async fn keep_newest(&self, user_id: UserId, keep: u64, at: Timestamp) -> Result<(), InfraError>;
 }
 
+/// The failed logins of one account in its current window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginFailures {
+    pub count: u32,
+    /// When the first failure of the window happened.
+    pub window_start: Timestamp,
+    /// Logins are refused until then, whatever the password.
+    pub locked_until: Option<Timestamp>,
+}
+
+/// Storage of failed-login counts per account, shared by every instance so that the
+/// throttle holds whatever address and instance the attempts come through.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait LoginThrottleRepository: Send + Sync {
+    async fn find(&self, user_id: UserId) -> Result<Option<LoginFailures>, InfraError>;
+    /// Stores the account's failures, replacing what was there.
+    async fn save(&self, user_id: UserId, failures: LoginFailures) -> Result<(), InfraError>;
+    /// Forgets the account's failures (a successful login). Idempotent.
+    async fn clear(&self, user_id: UserId) -> Result<(), InfraError>;
+}
+
 /// Password hashing. Implementations MUST NOT block the async executor (bcrypt runs on
 /// a blocking thread).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]

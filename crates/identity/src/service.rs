@@ -8,9 +8,9 @@ use kernel::{Actor, AuditEntry, AuditLog, Clock, FieldErrors, Page, PageRequest,
 use crate::access_cache::AccessCache;
 use crate::error::IdentityError;
 use crate::ports::{
-    AccountEvents, DisabledReason, Mail, Mailer, PasswordHasher, RefreshRecord, ResetTokenRepository, RevokeReason,
-    SecretGenerator, SessionFamily, SessionRepository, SignInClient, TokenCodec, UserFilter, UserRepository,
-    UserWriteError,
+    AccountEvents, DisabledReason, LoginFailures, LoginThrottleRepository, Mail, Mailer, PasswordHasher, RefreshRecord,
+    ResetTokenRepository, RevokeReason, SecretGenerator, SessionFamily, SessionRepository, SignInClient, TokenCodec,
+    UserFilter, UserRepository, UserWriteError,
 };
 use crate::token::{AccessClaims, RefreshClaims, TokenError};
 use crate::user::{Email, NewUser, Password, User, UserName, UserUpdate};
@@ -33,6 +33,11 @@ pub struct IdentityConfig {
     /// How long a per-request access check may be reused (at most one second, so that
     /// revocations made on other instances bite within a second; zero disables).
     pub access_cache_ttl: Duration,
+    /// Failed logins of one account within `login_failure_window` after which its logins
+    /// wait `login_lockout`; 0 turns the per-account throttle off.
+    pub max_login_failures: u32,
+    pub login_failure_window: Duration,
+    pub login_lockout: Duration,
 }
 
 impl Default for IdentityConfig {
@@ -44,6 +49,9 @@ impl Default for IdentityConfig {
             reset_ttl: Duration::minutes(30),
             reset_link_base: None,
             access_cache_ttl: Duration::milliseconds(500),
+            max_login_failures: 10,
+            login_failure_window: Duration::minutes(15),
+            login_lockout: Duration::minutes(15),
         }
     }
 }
@@ -85,6 +93,7 @@ pub struct AccountService {
     users: Arc<dyn UserRepository>,
     sessions: Arc<dyn SessionRepository>,
     resets: Arc<dyn ResetTokenRepository>,
+    throttles: Arc<dyn LoginThrottleRepository>,
     hasher: Arc<dyn PasswordHasher>,
     codec: Arc<dyn TokenCodec>,
     secrets: Arc<dyn SecretGenerator>,
@@ -101,6 +110,7 @@ pub struct AccountPorts {
     pub users: Arc<dyn UserRepository>,
     pub sessions: Arc<dyn SessionRepository>,
     pub resets: Arc<dyn ResetTokenRepository>,
+    pub throttles: Arc<dyn LoginThrottleRepository>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub codec: Arc<dyn TokenCodec>,
     pub secrets: Arc<dyn SecretGenerator>,
@@ -116,6 +126,7 @@ impl AccountService {
             users: ports.users,
             sessions: ports.sessions,
             resets: ports.resets,
+            throttles: ports.throttles,
             hasher: ports.hasher,
             codec: ports.codec,
             secrets: ports.secrets,
@@ -207,16 +218,79 @@ impl AccountService {
             self.hasher.verify_dummy(password).await?;
             return Err(IdentityError::InvalidCredentials);
         };
+        let now = self.clock.now();
+        let failures = self.check_login_throttle(&user, now).await?;
         if !self.hasher.verify(password, &user.password_hash).await? || !user.is_active {
+            self.record_login_failure(&user, failures, now).await?;
             return Err(IdentityError::InvalidCredentials);
+        }
+        if failures.is_some() {
+            self.throttles.clear(user.id).await?;
         }
         if user.is_banned {
             return Err(IdentityError::Banned);
         }
-        let now = self.clock.now();
         let family = self.sessions.create_family(user.id, client, now, now + self.config.session_max_age).await?;
         let tokens = self.issue_pair(&user, &family, now).await?;
         Ok(LoginOutcome { user, tokens })
+    }
+
+    /// The account's failures in their current window; `LoginThrottled` while it is locked.
+    async fn check_login_throttle(&self, user: &User, now: Timestamp) -> Result<Option<LoginFailures>, IdentityError> {
+        if self.config.max_login_failures == 0 {
+            return Ok(None);
+        }
+        let failures = self.throttles.find(user.id).await?;
+        if let Some(until) = failures.and_then(|f| f.locked_until).filter(|until| *until > now) {
+            let wait = (until - now).num_milliseconds();
+            let retry_after_secs = u64::try_from((wait + 999) / 1000).unwrap_or(1).max(1);
+            return Err(IdentityError::LoginThrottled { retry_after_secs });
+        }
+        Ok(failures.filter(|f| f.window_start + self.config.login_failure_window > now && f.locked_until.is_none()))
+    }
+
+    /// Counts a failed login; the failure that reaches the limit locks the account's logins
+    /// and mails its owner, once per lock.
+    async fn record_login_failure(
+        &self,
+        user: &User,
+        current: Option<LoginFailures>,
+        now: Timestamp,
+    ) -> Result<(), IdentityError> {
+        if self.config.max_login_failures == 0 {
+            return Ok(());
+        }
+        let mut failures = current.unwrap_or(LoginFailures { count: 0, window_start: now, locked_until: None });
+        failures.count += 1;
+        if failures.count >= self.config.max_login_failures {
+            failures.locked_until = Some(now + self.config.login_lockout);
+        }
+        self.throttles.save(user.id, failures).await?;
+        if failures.locked_until.is_some() {
+            self.send_quietly(self.lockout_mail(user), "login lockout").await;
+        }
+        Ok(())
+    }
+
+    fn lockout_mail(&self, user: &User) -> Mail {
+        let minutes = self.config.login_lockout.num_minutes();
+        let body = format!(
+            "Hello {name},\n\nthere were {count} failed attempts to log in to your Agora account within \
+             {window} minutes, so its logins are paused for {minutes} minutes, from every address.\n\n\
+             If this was not you, someone may be guessing your password: once the pause is over, \
+             choose a new one (or reset it by mail now).\n",
+            name = user.name,
+            count = self.config.max_login_failures,
+            window = self.config.login_failure_window.num_minutes(),
+        );
+        Mail { to: user.email.clone(), subject: "Failed logins to your Agora account".to_owned(), body }
+    }
+
+    /// Sends a mail whose failure the client must not learn of; the operator sees it.
+    async fn send_quietly(&self, mail: Mail, what: &str) {
+        if let Err(err) = self.mailer.send(mail).await {
+            tracing::warn!(error = %err, what, "mail could not be sent");
+        }
     }
 
     async fn find_by_login(&self, username: &str) -> Result<Option<User>, IdentityError> {

@@ -393,3 +393,41 @@ async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{client} has its own bucket");
     }
 }
+
+#[tokio::test]
+async fn ten_failed_logins_pause_the_accounts_logins_from_every_address_and_mail_its_owner_once() {
+    let app = TestApp::spawn().await;
+    let victim = app.new_user().await;
+    let bystander = app.new_user().await;
+    for attempt in 1..=10 {
+        let response = app.login(&victim.name, "wrong-password").await;
+        assert_problem(response, StatusCode::UNAUTHORIZED, "auth.invalid_credentials").await;
+        assert_eq!(app.mails().len(), usize::from(attempt == 10), "the owner hears of it when the pause begins");
+    }
+    let response = app.login(&victim.email, &victim.password).await;
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "request.rate_limited").await;
+    let response = app.login(&victim.name, "wrong-password").await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    let mails = app.mails();
+    assert_eq!(mails.len(), 1, "mailed once per pause");
+    assert!(mails[0].contains(&victim.email) && mails[0].contains("paused"), "{}", mails[0]);
+    assert_eq!(app.get("/users/me").bearer(&victim).send().await.unwrap().status(), StatusCode::OK, "sessions go on");
+    assert_eq!(app.login(&bystander.name, &bystander.password).await.status(), StatusCode::OK, "other accounts log in");
+}
+
+#[tokio::test]
+async fn a_successful_login_resets_the_failure_count() {
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    for _ in 0..9 {
+        assert_eq!(app.login(&user.name, "wrong-password").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(app.login(&user.name, &user.password).await.status(), StatusCode::OK);
+    for _ in 0..9 {
+        assert_eq!(app.login(&user.name, "wrong-password").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(app.login(&user.name, &user.password).await.status(), StatusCode::OK, "nine new failures are not ten");
+}

@@ -12,6 +12,10 @@ impl From<IdentityError> for ApiError {
             IdentityError::Validation(errors) => ApiError::validation(errors),
             IdentityError::NameTaken => ApiError::conflict("user.name_taken", detail),
             IdentityError::EmailTaken => ApiError::conflict("user.email_taken", detail),
+            IdentityError::LoginThrottled { retry_after_secs } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "request.rate_limited", detail)
+                    .with_header(actix_web::http::header::RETRY_AFTER, retry_after_secs.to_string())
+            }
             IdentityError::InvalidCredentials => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "auth.invalid_credentials", detail)
             }

@@ -9,8 +9,9 @@ use mockall::predicate::{always, eq};
 
 use super::*;
 use crate::ports::{
-    AccessState, DisabledReason, MockAccountEvents, MockMailer, MockPasswordHasher, MockResetTokenRepository,
-    MockSecretGenerator, MockSessionRepository, MockTokenCodec, MockUserRepository, ResetRecord,
+    AccessState, DisabledReason, LoginFailures, MockAccountEvents, MockLoginThrottleRepository, MockMailer,
+    MockPasswordHasher, MockResetTokenRepository, MockSecretGenerator, MockSessionRepository, MockTokenCodec,
+    MockUserRepository, ResetRecord,
 };
 use crate::user::PasswordHash;
 
@@ -70,6 +71,7 @@ struct Fixture {
     users: MockUserRepository,
     sessions: MockSessionRepository,
     resets: MockResetTokenRepository,
+    throttles: MockLoginThrottleRepository,
     hasher: MockPasswordHasher,
     codec: MockTokenCodec,
     secrets: MockSecretGenerator,
@@ -91,13 +93,15 @@ impl Fixture {
             users: MockUserRepository::new(),
             sessions: MockSessionRepository::new(),
             resets: MockResetTokenRepository::new(),
+            throttles: MockLoginThrottleRepository::new(),
             hasher: MockPasswordHasher::new(),
             codec,
             secrets,
             mailer: MockMailer::new(),
             audit: MockAuditLog::new(),
             events: MockAccountEvents::new(),
-            config: IdentityConfig::default(),
+            // The per-account throttle has tests of its own; elsewhere it stays out of the way.
+            config: IdentityConfig { max_login_failures: 0, ..IdentityConfig::default() },
         }
     }
 
@@ -107,6 +111,7 @@ impl Fixture {
                 users: Arc::new(self.users),
                 sessions: Arc::new(self.sessions),
                 resets: Arc::new(self.resets),
+                throttles: Arc::new(self.throttles),
                 hasher: Arc::new(self.hasher),
                 codec: Arc::new(self.codec),
                 secrets: Arc::new(self.secrets),
@@ -864,4 +869,79 @@ async fn another_users_or_an_ended_session_is_not_found_and_left_alone() {
         let err = service.revoke_session(&authenticated(1, 5), id).await.unwrap_err();
         assert!(matches!(err, IdentityError::SessionNotFound), "{id}: {err:?}");
     }
+}
+
+fn throttled_fixture() -> Fixture {
+    let mut fx = Fixture::new();
+    fx.config.max_login_failures = 3;
+    fx.with_user(user(1), "right-password");
+    fx
+}
+
+#[tokio::test]
+async fn a_failed_login_starts_or_extends_the_accounts_failure_window() {
+    let mut fx = throttled_fixture();
+    let window = LoginFailures { count: 1, window_start: t0() - Duration::minutes(5), locked_until: None };
+    fx.throttles.expect_find().with(eq(1)).returning(move |_| Ok(Some(window)));
+    fx.throttles.expect_save().with(eq(1), eq(LoginFailures { count: 2, ..window })).times(1).returning(|_, _| Ok(()));
+    fx.mailer.expect_send().never();
+    let err = fx.build().login("user1", "wrong", SignInClient::default()).await.unwrap_err();
+    assert!(matches!(err, IdentityError::InvalidCredentials), "{err:?}");
+
+    let mut fx = throttled_fixture();
+    let stale = LoginFailures { count: 2, window_start: t0() - Duration::minutes(20), locked_until: None };
+    fx.throttles.expect_find().returning(move |_| Ok(Some(stale)));
+    fx.throttles
+        .expect_save()
+        .with(eq(1), eq(LoginFailures { count: 1, window_start: t0(), locked_until: None }))
+        .times(1)
+        .returning(|_, _| Ok(()));
+    fx.build().login("user1", "wrong", SignInClient::default()).await.unwrap_err();
+}
+
+#[tokio::test]
+async fn the_failure_that_reaches_the_limit_locks_logins_and_mails_the_owner_once() {
+    let mut fx = throttled_fixture();
+    let window = LoginFailures { count: 2, window_start: t0() - Duration::minutes(1), locked_until: None };
+    fx.throttles.expect_find().returning(move |_| Ok(Some(window)));
+    let locked = LoginFailures { count: 3, locked_until: Some(t0() + Duration::minutes(15)), ..window };
+    fx.throttles.expect_save().with(eq(1), eq(locked)).times(1).returning(|_, _| Ok(()));
+    fx.mailer
+        .expect_send()
+        .withf(|mail| mail.to == "user1@example.com" && mail.body.contains("paused"))
+        .times(1)
+        .returning(|_| Ok(()));
+    fx.build().login("user1", "wrong", SignInClient::default()).await.unwrap_err();
+}
+
+#[tokio::test]
+async fn a_locked_account_refuses_even_the_right_password_without_hashing() {
+    let mut fx = Fixture::new();
+    fx.config.max_login_failures = 3;
+    let account = user(1);
+    let by_name = account.clone();
+    fx.users.expect_find_by_name_key().returning(move |_| Ok(Some(by_name.clone())));
+    let locked = LoginFailures { count: 3, window_start: t0(), locked_until: Some(t0() + Duration::seconds(90)) };
+    fx.throttles.expect_find().returning(move |_| Ok(Some(locked)));
+    fx.hasher.expect_verify().never();
+    fx.sessions.expect_create_family().never();
+    let err = fx.build().login("user1", "right-password", SignInClient::default()).await.unwrap_err();
+    assert!(matches!(err, IdentityError::LoginThrottled { retry_after_secs: 90 }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_successful_login_forgets_the_failures_and_an_expired_lock_lets_logins_through() {
+    let mut fx = throttled_fixture();
+    let expired = LoginFailures { count: 3, window_start: t0(), locked_until: Some(t0() - Duration::seconds(1)) };
+    fx.throttles.expect_find().returning(move |_| Ok(Some(expired)));
+    fx.throttles.expect_clear().never();
+    fx.expect_new_session(4);
+    fx.build().login("user1", "right-password", SignInClient::default()).await.unwrap();
+
+    let mut fx = throttled_fixture();
+    let window = LoginFailures { count: 2, window_start: t0(), locked_until: None };
+    fx.throttles.expect_find().returning(move |_| Ok(Some(window)));
+    fx.throttles.expect_clear().with(eq(1)).times(1).returning(|_| Ok(()));
+    fx.expect_new_session(4);
+    fx.build().login("user1", "right-password", SignInClient::default()).await.unwrap();
 }

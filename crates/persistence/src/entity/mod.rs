@@ -17,6 +17,7 @@ pub mod chat_session_member;
 pub mod chat_ws_ticket;
 pub mod comment;
 pub mod inference_job;
+pub mod login_throttle;
 pub mod password_reset_token;
 pub mod post;
 pub mod post_like;
@@ -40,6 +41,7 @@ pub mod prelude {
     pub use super::chat_ws_ticket::Entity as ChatWsTicket;
     pub use super::comment::Entity as Comment;
     pub use super::inference_job::Entity as InferenceJob;
+    pub use super::login_throttle::Entity as LoginThrottle;
     pub use super::password_reset_token::Entity as PasswordResetToken;
     pub use super::post::Entity as Post;
     pub use super::post_like::Entity as PostLike;

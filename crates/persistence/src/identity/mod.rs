@@ -2,8 +2,10 @@
 
 mod resets;
 mod sessions;
+mod throttles;
 mod users;
 
 pub use resets::SqlResetTokenRepository;
 pub use sessions::SqlSessionRepository;
+pub use throttles::SqlLoginThrottleRepository;
 pub use users::SqlUserRepository;
