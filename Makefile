@@ -79,11 +79,14 @@ drills: nextest
 ## OpenAPI document, as a user and as an admin, on SQLite, PostgreSQL and MariaDB in turn
 ## (each engine refuses different input). FUZZ_EXAMPLES bounds the cases per operation;
 ## `make fuzz-sqlite` runs the first alone and needs no service.
+## The server passes take fewer cases (FUZZ_SERVER_EXAMPLES): what differs there is how the
+## engine stores and compares text, which the coverage phase's edge cases reach.
 FUZZ_EXAMPLES ?= 40
+FUZZ_SERVER_EXAMPLES ?= 15
 fuzz: fuzz-sqlite
 	scripts/require-services.sh "$(PG_URL)" "$(MYSQL_URL)" "$(AMQP_URL)"
-	scripts/fuzz/run.sh $(FUZZ_EXAMPLES) "$(PG_URL)"
-	scripts/fuzz/run.sh $(FUZZ_EXAMPLES) "$(MYSQL_URL)"
+	scripts/fuzz/run.sh $(FUZZ_SERVER_EXAMPLES) "$(PG_URL)"
+	scripts/fuzz/run.sh $(FUZZ_SERVER_EXAMPLES) "$(MYSQL_URL)"
 
 fuzz-sqlite:
 	scripts/fuzz/run.sh $(FUZZ_EXAMPLES)
