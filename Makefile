@@ -15,7 +15,7 @@ INTEGRATION_ONLY := test(/^rabbitmq::/)
 DRILLS := binary(drills)
 SUITES := (package(persistence) | package(e2e) | package(admin-cli) | package(migration) | package(ai-worker) | package(messaging)) - $(DRILLS)
 
-.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench bench-ai bench-board bench-chat docker-check fuzz clean-test-databases nextest
+.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch deny deny-advisories bench bench-ai bench-board bench-chat docker-check fuzz clean-test-databases nextest
 
 ## Serve on the embedded default: SQLite and files under data/, in-process job queue.
 run:
@@ -47,8 +47,20 @@ nextest:
 	@$(CARGO) nextest --version >/dev/null 2>&1 || { \
 	  echo "cargo-nextest is missing: cargo install cargo-nextest --locked" >&2; exit 1; }
 
-lint: fmt arch
+lint: fmt arch deny
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+## Supply chain (deny.toml): licences, banned crates (rsa), crates in two versions (warnings)
+## and sources. Needs no network. The RustSec advisories need github.com: deny-advisories.
+deny:
+	@$(CARGO) deny --version >/dev/null 2>&1 || { \
+	  echo "cargo-deny is missing: cargo install cargo-deny --locked" >&2; exit 1; }
+	$(CARGO) deny --offline --locked check bans licenses sources
+
+## RustSec advisories: fetches the advisory database from github.com (unreachable on the
+## machines this project is built on, so not part of lint; .ci/run runs it where it can).
+deny-advisories:
+	$(CARGO) deny --locked check advisories
 
 fmt:
 	$(CARGO) fmt --all -- --check
