@@ -55,7 +55,7 @@ lint: fmt arch deny
 deny:
 	@$(CARGO) deny --version >/dev/null 2>&1 || { \
 	  echo "cargo-deny is missing: cargo install cargo-deny --locked" >&2; exit 1; }
-	$(CARGO) deny --offline --locked check bans licenses sources
+	$(CARGO) deny --offline --locked check --hide-inclusion-graph bans licenses sources
 
 ## RustSec advisories: fetches the advisory database from github.com (unreachable on the
 ## machines this project is built on, so not part of lint; .ci/run runs it where it can).

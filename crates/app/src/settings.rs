@@ -756,6 +756,17 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_config_files_name_only_settings() {
+        let known = known_keys().unwrap();
+        for file in ["default.toml", "development.toml", "test.toml", "production.example.toml"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config").join(file);
+            let config = Config::builder().add_source(File::from(path.as_path()).format(FileFormat::Toml)).build();
+            let unknown: Vec<String> = leaf_keys(config.unwrap()).unwrap().difference(&known).cloned().collect();
+            assert!(unknown.is_empty(), "{file}: {unknown:?}");
+        }
+    }
+
+    #[test]
     fn the_files_read_are_recorded_in_order() {
         let settings = load_with_files(
             &[("default.toml", "[server]\nport = 1\n"), ("test.toml", "[server]\nport = 2\n")],
