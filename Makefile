@@ -15,7 +15,7 @@ INTEGRATION_ONLY := test(/^rabbitmq::/)
 DRILLS := binary(drills)
 SUITES := (package(persistence) | package(e2e) | package(admin-cli) | package(migration) | package(ai-worker) | package(messaging)) - $(DRILLS)
 
-.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch deny deny-advisories bench bench-ai bench-board bench-chat docker-check fuzz clean-test-databases nextest
+.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench bench-ai bench-board bench-chat docker-check fuzz clean-test-databases nextest
 
 ## Serve on the embedded default: SQLite and files under data/, in-process job queue.
 run:
@@ -49,6 +49,8 @@ nextest:
 
 lint: fmt arch deny
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+.PHONY: deny deny-advisories
 
 ## Supply chain (deny.toml): licences, banned crates (rsa), crates in two versions (warnings)
 ## and sources. Needs no network. The RustSec advisories need github.com: deny-advisories.
