@@ -67,7 +67,7 @@ enum Command {
     /// Create an administrator account. The password is prompted for twice on a terminal;
     /// otherwise it is the first line of standard input.
     CreateAdmin {
-        /// The account name: 3..32 letters, digits, '_' or '-'; unique.
+        /// The account name (letters, digits, '_' or '-', as at signup); unique.
         #[arg(long)]
         name: String,
         /// The account's email address; unique.
