@@ -47,8 +47,22 @@ nextest:
 	@$(CARGO) nextest --version >/dev/null 2>&1 || { \
 	  echo "cargo-nextest is missing: cargo install cargo-nextest --locked" >&2; exit 1; }
 
-lint: fmt arch
+lint: fmt arch deny
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+.PHONY: deny deny-advisories
+
+## Supply chain (deny.toml): licences, banned crates (rsa), crates in two versions (warnings)
+## and sources. Needs no network. The RustSec advisories need github.com: deny-advisories.
+deny:
+	@$(CARGO) deny --version >/dev/null 2>&1 || { \
+	  echo "cargo-deny is missing: cargo install cargo-deny --locked" >&2; exit 1; }
+	$(CARGO) deny --offline --locked check --hide-inclusion-graph bans licenses sources
+
+## RustSec advisories: fetches the advisory database from github.com (unreachable on the
+## machines this project is built on, so not part of lint; .ci/run runs it where it can).
+deny-advisories:
+	$(CARGO) deny --locked check advisories
 
 fmt:
 	$(CARGO) fmt --all -- --check

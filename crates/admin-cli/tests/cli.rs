@@ -23,24 +23,7 @@ impl Cli {
     }
 
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_admin-cli"))
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("APP_ENV", "test")
-            .env("APP_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/../../config"))
-            .env("APP__DATABASE__URL", &self.db.url)
-            .env("APP__STORAGE__DIR", self.dir.path().join("files"))
-            .current_dir(self.dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        if let Some(input) = stdin {
-            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-        }
-        child.wait_with_output().unwrap()
+        run_cli(self.dir.path(), &self.db.url, args, stdin)
     }
 
     /// Runs a command that must succeed and returns its standard output.
@@ -71,6 +54,31 @@ impl Cli {
         };
         SqlUserRepository::new(self.db.conn.clone()).create(user).await.unwrap().id
     }
+}
+
+/// Runs the binary in `dir` on `database_url`, without a terminal: standard input is a pipe
+/// that carries `stdin` (if any) and then ends.
+fn run_cli(dir: &std::path::Path, database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_admin-cli"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("APP_ENV", "test")
+        .env("APP_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/../../config"))
+        .env("APP__DATABASE__URL", database_url)
+        .env("APP__STORAGE__DIR", dir.join("files"))
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -186,9 +194,8 @@ async fn board_commands_validate_like_the_api_and_exit_1_or_2() {
     cli.ok(&["create-board", "--name", "general"]);
 
     assert!(cli.fails(&["create-board", "--name", "general"]).contains("a board with this name already exists"));
-    let invalid = cli.fails(&["create-board", "--name", " ", "--access", "secret"]);
+    let invalid = cli.fails(&["create-board", "--name", " "]);
     assert!(invalid.starts_with("admin-cli: invalid input:"), "{invalid}");
-    assert!(invalid.contains("access: must be \"public\" or \"restricted\""), "{invalid}");
     assert!(invalid.contains("name: must not be empty"), "{invalid}");
     let long = "x".repeat(513);
     assert!(
@@ -235,4 +242,72 @@ async fn board_commands_are_audited_without_an_actor() {
         ]
     );
     assert_eq!(trail.items[1].entry.detail, serde_json::json!({"user_id": alice}));
+}
+
+#[test]
+fn a_bad_access_is_a_usage_error_that_lists_the_valid_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_cli(dir.path(), "sqlite::memory:", &["create-board", "--name", "x", "--access", "secret"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("invalid value 'secret'"), "{stderr}");
+    assert!(stderr.contains("[possible values: public, restricted]"), "{stderr}");
+}
+
+#[test]
+fn help_documents_every_option_and_the_environment_it_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_cli(dir.path(), "sqlite::memory:", &["--help"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    for documented in ["APP__DATABASE__URL", "APP_ENV", "APP_CONFIG_DIR", "--create-database", "Exit status"] {
+        assert!(help.contains(documented), "{documented} missing from --help:\n{help}");
+    }
+    let out = run_cli(dir.path(), "sqlite::memory:", &["create-board", "--help"], None);
+    let help = text(&out.stdout);
+    assert!(help.contains("Who may read it"), "{help}");
+    assert!(help.contains("restricted: Its members"), "{help}");
+    let out = run_cli(dir.path(), "sqlite::memory:", &["create-admin", "--help"], None);
+    let help = text(&out.stdout);
+    for documented in ["--name <NAME>", "The account name", "The account's email", "--password-stdin", "terminal"] {
+        assert!(help.contains(documented), "{documented} missing:\n{help}");
+    }
+}
+
+#[test]
+fn a_sqlite_database_that_is_not_there_is_refused_unless_asked_to_create_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("elsewhere").join("agora.db");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let out = run_cli(dir.path(), &url, &["list-users"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("does not exist") && stderr.contains("--create-database"), "{stderr}");
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    assert!(!file.exists(), "nothing is created");
+
+    // Relative to the folder admin-cli runs in, like the server's default.
+    let relative = run_cli(dir.path(), "sqlite://data/agora.db?mode=rwc", &["list-users"], None);
+    assert_eq!(relative.status.code(), Some(1));
+    assert!(text(&relative.stderr).contains(&dir.path().join("data/agora.db").display().to_string()));
+    assert!(!dir.path().join("data").exists());
+
+    let out = run_cli(dir.path(), &url, &["list-users", "--create-database"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(file.exists());
+    let out = run_cli(dir.path(), &url, &["list-users"], None);
+    assert_eq!(out.status.code(), Some(0), "an existing database is used: {}", text(&out.stderr));
+}
+
+#[tokio::test]
+async fn without_a_terminal_the_password_is_read_from_the_pipe() {
+    let cli = Cli::new().await;
+    let out = cli.run(&["create-admin", "--name", "piped", "--email", "piped@example.com"], Some("a-long-password\n"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("os error"), "{}", text(&out.stderr));
+    assert!(cli.ok(&["list-users", "--q", "piped"]).contains("piped@example.com"));
+
+    let out = cli.run(&["create-admin", "--name", "nopass", "--email", "nopass@example.com"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no password on standard input"), "{}", text(&out.stderr));
 }

@@ -23,7 +23,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    app::telemetry::init(&settings.log);
+    let _log = match app::telemetry::init(&settings.log) {
+        Ok(guard) => guard,
+        Err(err) => {
+            eprintln!("ai-worker: invalid configuration: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     let Some(url) = settings.amqp.url().map(str::to_owned) else {
         let message = "APP__AMQP__URL is not set: ai-worker consumes AI jobs from RabbitMQ, e.g. \
                        APP__AMQP__URL=amqp://guest:guest@127.0.0.1:5672/%2f (without RabbitMQ the app \

@@ -3,7 +3,9 @@
 //! concrete type; `agora` (the server), `admin-cli` and `ai-worker` all start from here.
 
 pub mod ai_jobs;
+pub mod build_info;
 pub mod chat_events;
+pub mod log_sink;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

@@ -1,11 +1,11 @@
 //! Layered configuration: the compiled-in `config/default.toml`, the files under `config/`,
 //! then `APP__SECTION__KEY` environment variables. Production refuses unsafe settings.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use config::{Config, Environment as EnvSource, File, FileFormat};
+use config::{Config, Environment as EnvSource, File, FileFormat, Map, Value};
 use serde::{Deserialize, Deserializer};
 
 /// The defaults, compiled in so that the binaries run from any directory.
@@ -65,9 +65,13 @@ impl std::fmt::Debug for Secret {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     #[serde(skip, default = "default_env")]
     pub env: AppEnv,
+    /// Where the settings came from, in order: the built-in defaults, then each file read.
+    #[serde(skip)]
+    pub sources: Vec<String>,
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub amqp: AmqpSettings,
@@ -88,6 +92,7 @@ fn default_env() -> AppEnv {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     pub host: String,
     pub port: u16,
@@ -122,6 +127,7 @@ fn ips(key: &str, raw: &[String]) -> Result<Vec<IpAddr>, SettingsError> {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     pub url: Secret,
     pub migrate_on_start: bool,
@@ -137,6 +143,7 @@ impl DatabaseSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AmqpSettings {
     pub url: Secret,
 }
@@ -149,6 +156,7 @@ impl AmqpSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StorageSettings {
     pub dir: PathBuf,
 }
@@ -170,6 +178,7 @@ pub enum SmtpSecurity {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MailSettings {
     pub transport: MailTransport,
     pub dir: PathBuf,
@@ -183,6 +192,7 @@ pub struct MailSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuthSettings {
     pub jwt_secret: Secret,
     pub access_ttl_secs: i64,
@@ -195,6 +205,7 @@ pub struct AuthSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RateLimitSettings {
     pub auth_per_minute: u32,
     /// Failed logins of one account within 15 minutes after which its logins wait 15
@@ -203,11 +214,13 @@ pub struct RateLimitSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ViewSettings {
     pub flush_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PostSettings {
     /// How long a post read (all but the reader's like and the unflushed views) may be
     /// reused; at most 1000, 0 disables.
@@ -215,6 +228,7 @@ pub struct PostSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UploadSettings {
     pub max_file_bytes: u64,
     pub max_files: u32,
@@ -222,6 +236,7 @@ pub struct UploadSettings {
 
 /// AI jobs: the queue, the workers, and the limits of uploaded datasets.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AiSettings {
     pub queue: String,
     pub queue_expiry_secs: u64,
@@ -276,6 +291,7 @@ impl AiSettings {
 
 /// Chat sessions and their WebSockets.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ChatSettings {
     /// Seconds a WebSocket ticket stays valid.
     pub ticket_ttl_secs: i64,
@@ -306,9 +322,19 @@ pub enum LogFormat {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LogSettings {
     pub format: LogFormat,
     pub level: String,
+}
+
+impl LogSettings {
+    /// A filter that does not parse is refused rather than quietly replaced by `info`.
+    fn validate(&self) -> Result<(), SettingsError> {
+        crate::telemetry::parse_filter(&self.level)
+            .map(drop)
+            .map_err(|reason| SettingsError::Invalid(format!("log.level {:?}: {reason}", self.level)))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -317,6 +343,8 @@ pub enum SettingsError {
     Load(#[from] config::ConfigError),
     #[error("invalid configuration: {0}")]
     Invalid(String),
+    #[error("unknown setting: {0} (config/default.toml lists every setting)")]
+    Unknown(String),
     #[error("refusing to start in production: {0}")]
     Unsafe(String),
 }
@@ -336,6 +364,56 @@ fn comma_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>,
     Ok(items.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
 }
 
+/// Every setting, as `section.key`: the leaves of the built-in defaults, which name them all
+/// (the structs above refuse any other field, so the two cannot drift apart).
+fn known_keys() -> Result<BTreeSet<String>, SettingsError> {
+    leaf_keys(Config::builder().add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml)).build()?)
+}
+
+fn leaf_keys(config: Config) -> Result<BTreeSet<String>, SettingsError> {
+    fn walk(prefix: &str, table: Map<String, Value>, keys: &mut BTreeSet<String>) {
+        for (name, value) in table {
+            let key = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
+            match value.clone().into_table() {
+                Ok(inner) => walk(&key, inner, keys),
+                Err(_) => {
+                    keys.insert(key);
+                }
+            }
+        }
+    }
+    let mut keys = BTreeSet::new();
+    walk("", config.try_deserialize::<Map<String, Value>>()?, &mut keys);
+    Ok(keys)
+}
+
+/// `server.port` as its environment variable, `APP__SERVER__PORT`.
+fn env_name(key: &str) -> String {
+    format!("APP__{}", key.replace('.', "__").to_ascii_uppercase())
+}
+
+/// The known key nearest to `key` by edit distance, when it is near enough to be the one meant.
+fn closest<'a>(key: &str, known: &'a BTreeSet<String>) -> Option<&'a String> {
+    let (distance, best) = known.iter().map(|k| (edit_distance(key, k), k)).min_by_key(|(d, _)| *d)?;
+    (distance <= key.len().div_ceil(2).max(1)).then_some(best)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 impl Settings {
     /// Reads the configuration of this process: `APP_ENV`, the files under `config/` (or
     /// `APP_CONFIG_DIR`) and the `APP__…` environment variables.
@@ -346,14 +424,41 @@ impl Settings {
     }
 
     /// Reads the configuration from the given variables and configuration directory.
+    /// Refuses unknown keys, in `APP__…` variables and in files, naming the closest known one.
     pub fn load_from(vars: &HashMap<String, String>, config_dir: &Path) -> Result<Self, SettingsError> {
         let env = AppEnv::parse(vars.get("APP_ENV").map_or("", String::as_str))?;
+        let known = known_keys()?;
         let app_vars: HashMap<String, String> =
             vars.iter().filter(|(k, _)| k.starts_with("APP__")).map(|(k, v)| (k.clone(), v.clone())).collect();
-        let config = Config::builder()
-            .add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml))
-            .add_source(File::from(config_dir.join("default.toml")).required(false))
-            .add_source(File::from(config_dir.join(format!("{}.toml", env.as_str()))).required(false))
+        let mut names: Vec<&String> = app_vars.keys().collect();
+        names.sort();
+        for name in names {
+            let key = name["APP__".len()..].to_ascii_lowercase().replace("__", ".");
+            if !known.contains(&key) {
+                let hint =
+                    closest(&key, &known).map(|k| format!("; did you mean {}?", env_name(k))).unwrap_or_default();
+                return Err(SettingsError::Unknown(format!("{name} is not a setting{hint}")));
+            }
+        }
+        let mut sources = vec!["built-in defaults".to_owned()];
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml));
+        for path in [config_dir.join("default.toml"), config_dir.join(format!("{}.toml", env.as_str()))] {
+            if !path.is_file() {
+                continue;
+            }
+            let file = || File::from(path.as_path()).format(FileFormat::Toml);
+            let keys = leaf_keys(Config::builder().add_source(file()).build()?)?;
+            if let Some(key) = keys.iter().find(|k| !known.contains(*k)) {
+                let hint = closest(key, &known).map(|k| format!("; did you mean {k}?")).unwrap_or_default();
+                return Err(SettingsError::Unknown(format!(
+                    "{} sets {key}, which is not a setting{hint}",
+                    path.display()
+                )));
+            }
+            sources.push(path.display().to_string());
+            builder = builder.add_source(file());
+        }
+        let config = builder
             .add_source(
                 EnvSource::with_prefix("APP")
                     .prefix_separator("__")
@@ -364,6 +469,7 @@ impl Settings {
             .build()?;
         let mut settings: Settings = config.try_deserialize()?;
         settings.env = env;
+        settings.sources = sources;
         settings.validate()?;
         Ok(settings)
     }
@@ -441,6 +547,7 @@ impl Settings {
         }
         self.ai.validate()?;
         self.validate_chat()?;
+        self.log.validate()?;
         if self.env == AppEnv::Production {
             let secret = self.auth.jwt_secret.expose();
             if secret == DEVELOPMENT_JWT_SECRET {
@@ -601,5 +708,101 @@ mod tests {
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2"));
         assert!(!printed.contains(DEVELOPMENT_JWT_SECRET));
+    }
+
+    fn load_with_files(files: &[(&str, &str)], vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Settings::load_from(&vars, dir.path())
+    }
+
+    #[test]
+    fn an_unknown_environment_variable_is_refused_with_the_closest_setting() {
+        let err = load(&[("APP__SERVER__PROT", "9999")]).unwrap_err().to_string();
+        assert!(err.contains("APP__SERVER__PROT is not a setting"), "{err}");
+        assert!(err.contains("did you mean APP__SERVER__PORT?"), "{err}");
+
+        let err = load(&[("APP__SERVR__HOST", "0.0.0.0")]).unwrap_err().to_string();
+        assert!(err.contains("did you mean APP__SERVER__HOST?"), "{err}");
+        let err = load(&[("APP__LOG", "debug")]).unwrap_err().to_string();
+        assert!(err.contains("APP__LOG is not a setting"), "{err}");
+        // Nothing near: no suggestion rather than a wrong one.
+        let err = load(&[("APP__XYZZY__PLUGH_QUUX", "1")]).unwrap_err().to_string();
+        assert!(!err.contains("did you mean"), "{err}");
+        // Other variables are not ours to judge.
+        assert!(load(&[("APP_SERVER_PROT", "1"), ("HOME", "/root"), ("RUST_LOG", "info")]).is_ok());
+    }
+
+    #[test]
+    fn an_unknown_key_in_a_file_is_refused_naming_the_file_and_the_closest_setting() {
+        let err = load_with_files(&[("development.toml", "[server]\nprot = 9999\n")], &[]).unwrap_err().to_string();
+        assert!(err.contains("development.toml sets server.prot, which is not a setting"), "{err}");
+        assert!(err.contains("did you mean server.port?"), "{err}");
+        let err = load_with_files(&[("default.toml", "[databse]\nurl = \"sqlite::memory:\"\n")], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("did you mean database.url?"), "{err}");
+        // The file of another environment is not read.
+        assert!(load_with_files(&[("production.toml", "[server]\nprot = 1\n")], &[]).is_ok());
+    }
+
+    #[test]
+    fn every_key_of_the_defaults_is_a_setting_and_every_setting_has_a_default() {
+        // The structs refuse unknown fields and require every field, so loading the bare
+        // defaults proves the two lists equal; unknown-key checks rely on it.
+        let known = known_keys().unwrap();
+        assert!(known.contains("server.port") && known.contains("chat.bus_namespace"));
+        assert!(known.len() > 60, "{}", known.len());
+        assert!(load(&[]).is_ok());
+    }
+
+    #[test]
+    fn the_shipped_config_files_name_only_settings() {
+        let known = known_keys().unwrap();
+        for file in ["default.toml", "development.toml", "test.toml", "production.example.toml"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config").join(file);
+            let config = Config::builder().add_source(File::from(path.as_path()).format(FileFormat::Toml)).build();
+            let unknown: Vec<String> = leaf_keys(config.unwrap()).unwrap().difference(&known).cloned().collect();
+            assert!(unknown.is_empty(), "{file}: {unknown:?}");
+        }
+    }
+
+    #[test]
+    fn the_files_read_are_recorded_in_order() {
+        let settings = load_with_files(
+            &[("default.toml", "[server]\nport = 1\n"), ("test.toml", "[server]\nport = 2\n")],
+            &[("APP_ENV", "test")],
+        )
+        .unwrap();
+        assert_eq!(settings.server.port, 2);
+        assert_eq!(settings.sources.len(), 3);
+        assert_eq!(settings.sources[0], "built-in defaults");
+        assert!(settings.sources[1].ends_with("default.toml") && settings.sources[2].ends_with("test.toml"));
+        assert_eq!(load(&[]).unwrap().sources, ["built-in defaults"]);
+    }
+
+    #[test]
+    fn a_broken_log_filter_is_refused_saying_why() {
+        let err = load(&[("APP__LOG__LEVEL", "info,sqlx=warnn")]).unwrap_err().to_string();
+        assert!(err.contains("log.level \"info,sqlx=warnn\""), "{err}");
+        assert!(err.contains("not a valid log filter"), "{err}");
+        assert_eq!(load(&[("APP__LOG__LEVEL", "agora=debug")]).unwrap().log.level, "agora=debug");
+    }
+
+    #[test]
+    fn json_logs_are_a_format() {
+        assert_eq!(load(&[("APP__LOG__FORMAT", "json")]).unwrap().log.format, LogFormat::Json);
+        assert!(load(&[("APP__LOG__FORMAT", "yaml")]).is_err());
+    }
+
+    #[test]
+    fn edit_distance_counts_insertions_deletions_and_substitutions() {
+        assert_eq!(edit_distance("server.prot", "server.port"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("port", "port"), 0);
+        assert_eq!(edit_distance("servr", "server"), 1);
     }
 }

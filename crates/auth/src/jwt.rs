@@ -35,6 +35,7 @@ pub struct JwtCodec {
 
 impl JwtCodec {
     pub fn new(secret: &[u8]) -> Self {
+        crate::jwt_crypto::install();
         let mut validation = Validation::new(Algorithm::HS256);
         // Every instance shares one clock source; expiry means expiry.
         validation.leeway = 0;
@@ -199,6 +200,24 @@ mod tests {
         for token in [format!("{header}.{payload}."), format!("{header}.{payload}")] {
             assert_eq!(codec().decode_access(&token), Err(TokenError::Invalid));
         }
+    }
+
+    #[test]
+    fn tokens_of_another_hmac_algorithm_are_invalid() {
+        let claims = access(Duration::minutes(5));
+        let secret = b"a-test-secret-that-is-long-enough-for-hs256";
+        let wire = WireClaims {
+            sub: "42".into(),
+            jti: claims.jti.clone(),
+            iat: claims.issued_at.timestamp(),
+            exp: claims.expires_at.timestamp(),
+            typ: ACCESS.into(),
+            sid: 7,
+            role: Some(Role::Admin),
+        };
+        codec();
+        let hs512 = jsonwebtoken::encode(&Header::new(Algorithm::HS512), &wire, &EncodingKey::from_secret(secret));
+        assert!(hs512.is_err(), "only HS256 is provided");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! encoding and decoding, and random secrets with their digests.
 
 pub mod jwt;
+pub mod jwt_crypto;
 pub mod password;
 pub mod secrets;
 
