@@ -7,6 +7,7 @@ use kernel::{Actor, ManualClock, Role, Timestamp};
 
 use crate::board::access::{BoardGate, MockBoardDirectory};
 use crate::board::model::{Board, BoardAccess};
+use crate::comment::model::Comment;
 use crate::post::model::{Author, Post};
 
 pub fn t0() -> Timestamp {
@@ -66,5 +67,19 @@ pub fn post(id: i64, author: i64) -> Post {
         number_of_comment: 0,
         number_of_like: 0,
         is_file_attached: false,
+    }
+}
+
+/// Comment `id` on post 5.
+pub fn comment(id: i64, author: i64) -> Comment {
+    Comment {
+        id,
+        post_id: 5,
+        author: Author { id: author, name: format!("user{author}") },
+        content: "nice".into(),
+        create_date: t0(),
+        update_date: t0(),
+        is_file_attached: false,
+        attachments: vec![],
     }
 }
