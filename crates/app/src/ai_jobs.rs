@@ -2,9 +2,10 @@
 //! configuration names — RabbitMQ (`APP__AMQP__URL`) with `ai-worker` processes, or the
 //! in-process queue that runs the same runner inside the app.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::Duration;
 
+use agora_http::metrics::metrics;
 use ai::learning::{
     DatasetError, DatasetLimits, LearningError, LearningRuntime, LoadedModel, ModelArtifact, Table, TrainedModel,
     Trainer, TrainingSpec,
@@ -20,7 +21,6 @@ use messaging::jobs::{
 };
 use persistence::DatabaseConnection;
 use persistence::ai::{SqlDatasetRepository, SqlInferenceJobRepository, SqlModelRepository, SqlModelStore};
-use prometheus::{IntGaugeVec, Opts, register_int_gauge_vec};
 use tokio::task::JoinHandle;
 
 use crate::settings::{AiSettings, Settings};
@@ -195,21 +195,8 @@ impl AiJobs {
     }
 }
 
-/// AI jobs waiting and in progress, by kind (`training`, `inference`) and status
-/// (`queued`, `running`), across every instance (read from the database).
-pub static AI_JOBS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    let opts = Opts::new("agora_ai_jobs", "AI jobs queued and running, by kind");
-    register_int_gauge_vec!(opts.clone(), &["kind", "status"])
-        .unwrap_or_else(|_| IntGaugeVec::new(opts, &["kind", "status"]).unwrap_or_else(|_| unreachable!()))
-});
-
+/// Refreshes the `agora_ai_jobs` gauges from the database every `interval`.
 fn spawn_gauges(service: Arc<AiService>, interval: Duration, mut shutdown: Shutdown) -> JoinHandle<()> {
-    // Exported at zero from the start, so that dashboards and alerts see the series at once.
-    for kind in ["training", "inference"] {
-        for status in ["queued", "running"] {
-            AI_JOBS.with_label_values(&[kind, status]);
-        }
-    }
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         loop {
@@ -226,7 +213,10 @@ fn spawn_gauges(service: Arc<AiService>, interval: Duration, mut shutdown: Shutd
                         ("inference", "running", activity.inferences.running),
                     ];
                     for (kind, status, count) in counts {
-                        AI_JOBS.with_label_values(&[kind, status]).set(i64::try_from(count).unwrap_or(i64::MAX));
+                        metrics()
+                            .ai_jobs
+                            .with_label_values(&[kind, status])
+                            .set(i64::try_from(count).unwrap_or(i64::MAX));
                     }
                 }
                 Err(err) => tracing::warn!(error = %err, "the AI job gauges could not be refreshed"),
