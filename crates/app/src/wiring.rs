@@ -1,4 +1,7 @@
-//! Builds the adapters named by the configuration and injects them into the services.
+//! Builds the adapters named by the configuration and injects them into the services: the
+//! one place where every service is built ([`ai`] holds the AI part).
+
+pub mod ai;
 
 use std::sync::Arc;
 use std::time::Duration;
