@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 
 use app::{Application, Services, Settings, StopHandle};
 use identity::service::SignupInput;
-use persistence::testdb::{TestDatabase, fresh_database_from_env};
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
+use testdb::{TestDatabase, fresh_database_from_env};
 
 pub mod ai;
 pub mod tcp_proxy;
