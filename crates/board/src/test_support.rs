@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use kernel::{Actor, ManualClock, Role, Timestamp};
+use kernel::{ManualClock, Timestamp};
 
 use crate::board::access::{BoardGate, MockBoardDirectory};
 use crate::board::model::{Board, BoardAccess};
@@ -18,13 +18,7 @@ pub fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::new(t0()))
 }
 
-pub fn user(id: i64) -> Actor {
-    Actor { id, name: format!("user{id}"), role: Role::User }
-}
-
-pub fn admin(id: i64) -> Actor {
-    Actor { id, name: format!("admin{id}"), role: Role::Admin }
-}
+pub use kernel::test_support::{admin, user};
 
 pub fn board(id: i64, access: BoardAccess, is_visible: bool, is_available: bool) -> Board {
     Board {
