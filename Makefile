@@ -15,7 +15,7 @@ INTEGRATION_ONLY := test(/^rabbitmq::/)
 DRILLS := binary(drills)
 SUITES := (package(persistence) | package(e2e) | package(admin-cli) | package(migration) | package(ai-worker) | package(messaging)) - $(DRILLS)
 
-.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch bench bench-ai bench-board bench-chat docker-check fuzz fuzz-sqlite clean-test-databases nextest
+.PHONY: run run-release worker admin migrate test test-unit test-integration drills lint fmt arch machete bench bench-ai bench-board bench-chat docker-check fuzz fuzz-sqlite clean-test-databases nextest
 
 ## Serve on the embedded default: SQLite and files under data/, in-process job queue.
 run:
@@ -47,7 +47,7 @@ nextest:
 	@$(CARGO) nextest --version >/dev/null 2>&1 || { \
 	  echo "cargo-nextest is missing: cargo install cargo-nextest --locked" >&2; exit 1; }
 
-lint: fmt arch deny
+lint: fmt arch deny machete
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 .PHONY: deny deny-advisories
@@ -69,6 +69,12 @@ fmt:
 
 arch:
 	python3 scripts/check-architecture.py
+
+## Fails on a dependency that a crate declares and never uses.
+machete:
+	@$(CARGO) machete --version >/dev/null 2>&1 || { \
+	  echo "cargo-machete is missing: cargo install cargo-machete --locked" >&2; exit 1; }
+	$(CARGO) machete
 
 ## The adapter and end-to-end suites against PostgreSQL, MariaDB and RabbitMQ. Fails, never
 ## skips, when one of them is unreachable.

@@ -367,11 +367,9 @@ impl DrillClient {
 
     /// Signs a new user up and logs it in.
     pub async fn new_user(&self, name: &str) -> DrillUser {
-        let password = "password-123";
-        let signup = serde_json::json!({"name": name, "email": format!("{name}@example.com"), "password": password});
-        let response = self.http.post(self.api("/auth/signup")).json(&signup).send().await.expect("signup answered");
-        assert_eq!(response.status(), 201, "signup of {name}");
-        self.login(name, password).await
+        let email = format!("{name}@example.com");
+        let account = api_client::sign_up(&self.http, &self.api(""), name, &email, "password-123").await.unwrap();
+        DrillUser { id: account.id, name: name.to_owned(), token: account.access_token }
     }
 
     /// Creates a `linear_regression` model named `name` as `admin` and waits (up to

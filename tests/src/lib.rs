@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 
 use app::{Application, Services, Settings, StopHandle};
 use identity::service::SignupInput;
-use persistence::testdb::{TestDatabase, fresh_database_from_env};
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
+use testdb::{TestDatabase, fresh_database_from_env};
 
 pub mod ai;
 pub mod tcp_proxy;
@@ -180,10 +180,15 @@ impl TestApp {
         let name = unique("user");
         let email = format!("{name}@example.com");
         let password = "password-123".to_owned();
-        let response = self.signup(&name, &email, &password).await;
-        assert_eq!(response.status(), StatusCode::CREATED, "signup of {name}");
-        let id = response.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-        self.logged_in(id, name, email, password).await
+        let account = api_client::sign_up(&self.client, &self.api(""), &name, &email, &password).await.unwrap();
+        TestUser {
+            id: account.id,
+            name,
+            email,
+            password,
+            access_token: account.access_token,
+            refresh_token: account.refresh_token,
+        }
     }
 
     /// Creates an administrator the way `admin-cli` does, and logs it in.

@@ -10,7 +10,7 @@ use identity::{Email, NewUser, PasswordHash, UserName};
 use kernel::{AuditLog, Clock, PageRequest, SystemClock};
 use persistence::audit::SqlAuditLog;
 use persistence::identity::SqlUserRepository;
-use persistence::testdb::{TestDatabase, fresh_database_from_env};
+use testdb::{TestDatabase, fresh_database_from_env};
 
 struct Cli {
     db: TestDatabase,

@@ -52,12 +52,12 @@ async fn run(settings: &mut Settings, url: &str) -> Result<(), String> {
     settings.database.migrate_on_start = false;
     let db = app::wiring::connect_database(settings).await.map_err(|e| e.to_string())?;
     let broker = Broker::start(url, "ai-worker").await.map_err(|e| format!("RabbitMQ: {e}"))?;
-    let topology = app::ai_jobs::topology(&settings.ai);
+    let topology = app::wiring::ai::topology(&settings.ai);
     let events = Arc::new(AmqpJobEvents::new(broker.clone(), topology.clone()));
-    let runner = Arc::new(app::ai_jobs::job_runner(&settings.ai, &db, events));
+    let runner = Arc::new(app::wiring::ai::job_runner(&settings.ai, &db, events));
     let tag = format!("ai-worker-{}", std::process::id());
     let worker =
-        AmqpJobWorker::new(broker.clone(), topology, runner, app::ai_jobs::worker_settings(&settings.ai, &tag));
+        AmqpJobWorker::new(broker.clone(), topology, runner, app::wiring::ai::worker_settings(&settings.ai, &tag));
 
     let (trigger, shutdown) = ShutdownTrigger::new();
     tokio::spawn(async move {

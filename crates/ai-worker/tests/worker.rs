@@ -146,7 +146,7 @@ mod rabbitmq {
 
         // The same message again, as a broker redelivers it.
         let link = messaging::amqp::Broker::start(&broker, "test").await.unwrap();
-        let topology = app::ai_jobs::topology(&app.settings.ai);
+        let topology = app::wiring::ai::topology(&app.settings.ai);
         let queue = messaging::jobs::AmqpJobQueue::new(link.clone(), topology.clone(), Duration::from_secs(5));
         let job_id = finished["id"].as_i64().unwrap();
         queue.publish(JobMessage::Inference { job_id }).await.unwrap();
@@ -189,7 +189,7 @@ mod rabbitmq {
 
         // A message that is no job is dead-lettered too.
         let connection = messaging::amqp::connect(&broker, "test").await.unwrap();
-        let topology = app::ai_jobs::topology(&app.settings.ai);
+        let topology = app::wiring::ai::topology(&app.settings.ai);
         let channel = connection.create_channel().await.unwrap();
         channel
             .basic_publish(

@@ -7,11 +7,9 @@
 //! fails, is dropped and counted in `agora_log_write_failures_total`.
 
 use std::io::{self, Write};
-use std::sync::LazyLock;
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
 
-use prometheus::{IntCounterVec, Opts, register_int_counter_vec};
 use tracing_subscriber::fmt::MakeWriter;
 
 /// Log lines waiting for the sink at most; beyond, new lines are dropped.
@@ -20,18 +18,8 @@ pub const QUEUE_LINES: usize = 4096;
 /// Bytes written in one go when lines have piled up.
 const BATCH_BYTES: usize = 64 * 1024;
 
-// Registered in the default registry that `/metrics` serves, like the other counters of
-// this crate (`views.rs`).
-/// Log lines lost, by reason: `write_error` (the sink refused them, e.g. a closed pipe) or
-/// `queue_full` (the sink took them too slowly).
-pub static LOG_WRITE_FAILURES: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    let opts = || Opts::new("agora_log_write_failures_total", "Log lines dropped because they could not be written");
-    register_int_counter_vec!(opts(), &["reason"])
-        .unwrap_or_else(|_| IntCounterVec::new(opts(), &["reason"]).unwrap_or_else(|_| unreachable!("valid metric")))
-});
-
 fn count_failures(reason: &str, lines: u64) {
-    LOG_WRITE_FAILURES.with_label_values(&[reason]).inc_by(lines);
+    agora_http::metrics::metrics().log_write_failures.with_label_values(&[reason]).inc_by(lines);
 }
 
 enum Message {
@@ -48,10 +36,6 @@ pub struct LogSink {
 impl LogSink {
     /// Starts the thread that writes queued lines to `out`.
     pub fn spawn(out: impl Write + Send + 'static, capacity: usize) -> io::Result<LogSink> {
-        LazyLock::force(&LOG_WRITE_FAILURES);
-        for reason in ["write_error", "queue_full"] {
-            count_failures(reason, 0);
-        }
         let (queue, lines) = mpsc::sync_channel(capacity);
         std::thread::Builder::new().name("log-sink".to_owned()).spawn(move || drain(lines, out))?;
         Ok(LogSink { queue })
@@ -187,7 +171,7 @@ mod tests {
     }
 
     fn failures(reason: &str) -> u64 {
-        LOG_WRITE_FAILURES.with_label_values(&[reason]).get()
+        agora_http::metrics::metrics().log_write_failures.with_label_values(&[reason]).get()
     }
 
     #[test]

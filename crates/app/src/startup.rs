@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use crate::ai_jobs::AiJobs;
 use crate::settings::{ChatSettings, Settings};
 use crate::views::ViewFlusher;
+use crate::wiring::ai::build_ai;
 use crate::wiring::{AmqpHealth, DatabaseHealth, Services, StartupError, build_services, connect_database};
 
 /// How often expired tokens and sessions are purged.
@@ -78,8 +79,7 @@ impl Application {
         let listener =
             TcpListener::bind(&address).map_err(|source| StartupError::Bind { address: address.clone(), source })?;
         let address = listener.local_addr().map_err(|source| StartupError::Bind { address, source })?;
-        let ai = crate::ai_jobs::start(&settings, services.db.clone(), services.audit.clone(), services.amqp.clone())
-            .await?;
+        let ai = build_ai(&settings, &services).await?;
         let mut health: Vec<Arc<dyn HealthCheck>> = vec![Arc::new(DatabaseHealth(services.db.clone()))];
         if let Some(amqp) = &services.amqp {
             health.push(Arc::new(AmqpHealth(amqp.clone())));

@@ -1,51 +1,27 @@
 //! The view flusher: writes buffered post views every `views.flush_interval_ms`, and once
 //! more when the server stops, counting its batches in Prometheus.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::Duration;
 
+use agora_http::metrics::metrics;
 use board::ViewCounter;
-use prometheus::{IntCounter, register_int_counter};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-
-fn counter(name: &str, help: &str) -> IntCounter {
-    register_int_counter!(name, help)
-        .unwrap_or_else(|_| IntCounter::new(name, help).unwrap_or_else(|_| unreachable!("valid metric name")))
-}
-
-/// Flushes that wrote at least one post's views (one transaction each).
-pub static VIEW_FLUSH_BATCHES: LazyLock<IntCounter> =
-    LazyLock::new(|| counter("agora_view_flush_batches_total", "Batches of buffered post views written"));
-
-/// Views written by those batches.
-pub static VIEWS_FLUSHED: LazyLock<IntCounter> =
-    LazyLock::new(|| counter("agora_views_flushed_total", "Post views written to the database"));
-
-/// Flushes that failed (their views stay buffered for the next one).
-pub static VIEW_FLUSH_FAILURES: LazyLock<IntCounter> =
-    LazyLock::new(|| counter("agora_view_flush_failures_total", "Failed flushes of buffered post views"));
-
-/// Touches the metrics so that they appear (at zero) before the first flush.
-pub fn init_metrics() {
-    LazyLock::force(&VIEW_FLUSH_BATCHES);
-    LazyLock::force(&VIEWS_FLUSHED);
-    LazyLock::force(&VIEW_FLUSH_FAILURES);
-}
 
 /// Writes the buffered views once; true unless the write failed.
 pub async fn flush_views(views: &ViewCounter) -> bool {
     match views.flush().await {
         Ok(report) => {
             if report.posts > 0 {
-                VIEW_FLUSH_BATCHES.inc();
-                VIEWS_FLUSHED.inc_by(report.views);
+                metrics().view_flush_batches.inc();
+                metrics().views_flushed.inc_by(report.views);
                 tracing::debug!(posts = report.posts, views = report.views, "post views flushed");
             }
             true
         }
         Err(err) => {
-            VIEW_FLUSH_FAILURES.inc();
+            metrics().view_flush_failures.inc();
             tracing::warn!(error = %err, pending = views.pending_total(), "flushing post views failed; kept for the next flush");
             false
         }
@@ -62,7 +38,6 @@ pub struct ViewFlusher {
 impl ViewFlusher {
     /// Starts flushing every `interval`.
     pub fn spawn(views: Arc<ViewCounter>, interval: Duration) -> Self {
-        init_metrics();
         let (stop, mut stopped) = oneshot::channel::<()>();
         let buffer = views.clone();
         let task = tokio::spawn(async move {

@@ -1,4 +1,7 @@
-//! Builds the adapters named by the configuration and injects them into the services.
+//! Builds the adapters named by the configuration and injects them into the services: the
+//! one place where every service is built ([`ai`] holds the AI part).
+
+pub mod ai;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -6,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use board::{
     AttachmentPorts, AttachmentService, BoardGate, BoardPorts, BoardService, CommentService, PostReadCache,
-    PostService, UploadLimits, ViewCounter,
+    PostReadCaching, PostService, UploadLimits, ViewCounter,
 };
 use chat::ports::ChatBus;
 use chat::{ChatConfig, ChatPorts, ChatService};
@@ -166,6 +169,8 @@ pub async fn build_services(settings: &Settings, db: DatabaseConnection) -> Resu
     let audit: Arc<dyn AuditLog> = Arc::new(SqlAuditLog::new(db.clone()));
     let read_cache =
         Arc::new(PostReadCache::new(chrono::Duration::milliseconds(settings.posts.read_cache_ms.min(1000) as i64)));
+    // Every board port that reads or changes what a post read shows goes through the cache.
+    let caching = PostReadCaching::new(read_cache.clone(), clock.clone());
     let accounts = AccountService::new(
         AccountPorts {
             users: Arc::new(SqlUserRepository::new(db.clone())),
@@ -183,13 +188,12 @@ pub async fn build_services(settings: &Settings, db: DatabaseConnection) -> Resu
         identity_config,
     );
     let boards = BoardService::new(BoardPorts {
-        boards: Arc::new(SqlBoardRepository::new(db.clone())),
+        boards: caching.boards(Arc::new(SqlBoardRepository::new(db.clone()))),
         directory: Arc::new(SqlBoardDirectory::new(db.clone())),
         audit: audit.clone(),
         clock: clock.clone(),
-    })
-    .with_read_cache(read_cache.clone());
-    let board_services = build_board_services(settings, &db, clock, read_cache)?;
+    });
+    let board_services = build_board_services(settings, &db, clock, &caching)?;
     Ok(Services {
         db,
         accounts: Arc::new(accounts),
@@ -216,18 +220,18 @@ fn build_board_services(
     settings: &Settings,
     db: &DatabaseConnection,
     clock: Arc<dyn Clock>,
-    read_cache: Arc<PostReadCache>,
+    caching: &PostReadCaching,
 ) -> Result<BoardServices, StartupError> {
     let gate = BoardGate::new(Arc::new(SqlBoardDirectory::new(db.clone())));
-    let posts = Arc::new(SqlPostRepository::new(db.clone()));
-    let comments = Arc::new(SqlCommentRepository::new(db.clone()));
-    let views = Arc::new(ViewCounter::new(Arc::new(SqlViewSink::new(db.clone()))));
+    let posts = caching.posts(Arc::new(SqlPostRepository::new(db.clone())));
+    let comments = caching.comments(Arc::new(SqlCommentRepository::new(db.clone())));
+    let views = Arc::new(ViewCounter::new(caching.view_sink(Arc::new(SqlViewSink::new(db.clone())))));
     let files = LocalFileStore::new(&settings.storage.dir)
         .map_err(|e| StartupError::Other(format!("storage: cannot create {}: {e}", settings.storage.dir.display())))?;
     let limits = UploadLimits { max_file_bytes: settings.upload.max_file_bytes, max_files: settings.upload.max_files };
     let attachments = AttachmentService::new(
         AttachmentPorts {
-            attachments: Arc::new(SqlAttachmentRepository::new(db.clone())),
+            attachments: caching.attachments(Arc::new(SqlAttachmentRepository::new(db.clone()))),
             posts: posts.clone(),
             comments: comments.clone(),
             files: Arc::new(files),
@@ -235,14 +239,10 @@ fn build_board_services(
         },
         gate.clone(),
         limits,
-    )
-    .with_read_cache(read_cache.clone());
+    );
     Ok(BoardServices {
-        posts: Arc::new(
-            PostService::new(posts.clone(), gate.clone(), views.clone(), clock.clone())
-                .with_read_cache(read_cache.clone()),
-        ),
-        comments: Arc::new(CommentService::new(comments, posts, gate, clock).with_read_cache(read_cache)),
+        posts: Arc::new(PostService::new(posts.clone(), gate.clone(), views.clone(), clock.clone())),
+        comments: Arc::new(CommentService::new(comments, posts, gate, clock)),
         attachments: Arc::new(attachments),
         views,
     })

@@ -113,23 +113,9 @@ async fn call(
 /// A signed-up, logged-in user's access token.
 async fn new_user(client: &Client, base: &str, i: usize) -> Result<String, Failure> {
     let name = format!("bench_user_{i}");
-    let password = "bench-password-1";
-    let response = client
-        .post(format!("{base}/api/v1/auth/signup"))
-        .json(&json!({"name": name, "email": format!("{name}@example.com"), "password": password}))
-        .send()
-        .await?;
-    if response.status() != StatusCode::CREATED {
-        return Err(format!("signup: {}", response.status()).into());
-    }
-    let tokens: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": name, "password": password}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    Ok(tokens["access_token"].as_str().ok_or("no access token")?.to_owned())
+    let email = format!("{name}@example.com");
+    let api = format!("{base}/api/v1");
+    Ok(api_client::sign_up(client, &api, &name, &email, "bench-password-1").await?.access_token)
 }
 
 /// One route under load.

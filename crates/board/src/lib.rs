@@ -20,6 +20,7 @@ pub use board::values::{BoardChanges, BoardInformation, BoardInput, BoardName, B
 pub use comment::model::{Comment, CommentId};
 pub use comment::service::CommentService;
 pub use error::BoardError;
+pub use post::cached::PostReadCaching;
 pub use post::model::{Author, Post, PostDetail, PostFilter, PostId, PostSort};
 pub use post::read_cache::PostReadCache;
 pub use post::service::PostService;

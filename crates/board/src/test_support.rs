@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use kernel::{Actor, ManualClock, Role, Timestamp};
+use kernel::{ManualClock, Timestamp};
 
 use crate::board::access::{BoardGate, MockBoardDirectory};
 use crate::board::model::{Board, BoardAccess};
+use crate::comment::model::Comment;
 use crate::post::model::{Author, Post};
 
 pub fn t0() -> Timestamp {
@@ -17,13 +18,7 @@ pub fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::new(t0()))
 }
 
-pub fn user(id: i64) -> Actor {
-    Actor { id, name: format!("user{id}"), role: Role::User }
-}
-
-pub fn admin(id: i64) -> Actor {
-    Actor { id, name: format!("admin{id}"), role: Role::Admin }
-}
+pub use kernel::test_support::{admin, user};
 
 pub fn board(id: i64, access: BoardAccess, is_visible: bool, is_available: bool) -> Board {
     Board {
@@ -66,5 +61,19 @@ pub fn post(id: i64, author: i64) -> Post {
         number_of_comment: 0,
         number_of_like: 0,
         is_file_attached: false,
+    }
+}
+
+/// Comment `id` on post 5.
+pub fn comment(id: i64, author: i64) -> Comment {
+    Comment {
+        id,
+        post_id: 5,
+        author: Author { id: author, name: format!("user{author}") },
+        content: "nice".into(),
+        create_date: t0(),
+        update_date: t0(),
+        is_file_attached: false,
+        attachments: vec![],
     }
 }

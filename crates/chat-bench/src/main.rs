@@ -125,24 +125,10 @@ struct User {
 
 async fn user(client: &reqwest::Client, base: &str, n: usize) -> Result<User, Failure> {
     let name = format!("bench_{n}_{}", std::process::id());
-    let password = "bench-password-1";
-    let response = client
-        .post(format!("{base}/api/v1/auth/signup"))
-        .json(&json!({"name": name, "email": format!("{name}@bench.local"), "password": password}))
-        .send()
-        .await?;
-    if !response.status().is_success() {
-        return Err(format!("signup: {}", response.text().await?).into());
-    }
-    let tokens: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": name, "password": password}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = tokens["access_token"].as_str().ok_or("login gave no token")?.to_owned();
-    Ok(User { token })
+    let email = format!("{name}@bench.local");
+    let api = format!("{base}/api/v1");
+    let account = api_client::sign_up(client, &api, &name, &email, "bench-password-1").await?;
+    Ok(User { token: account.access_token })
 }
 
 async fn user_id(client: &reqwest::Client, base: &str, user: &User) -> Result<i64, Failure> {

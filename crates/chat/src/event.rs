@@ -115,17 +115,9 @@ impl SocketClose {
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
-    use kernel::Role;
+    use kernel::test_support::{admin, user};
 
     use super::*;
-
-    fn user(id: UserId) -> Actor {
-        Actor { id, name: format!("u{id}"), role: Role::User }
-    }
-
-    fn admin(id: UserId) -> Actor {
-        Actor { id, name: format!("a{id}"), role: Role::Admin }
-    }
 
     fn message(session_id: SessionId) -> ChatMessage {
         let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap();

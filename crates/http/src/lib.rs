@@ -123,7 +123,7 @@ pub fn build_app(
 /// when `state.shutdown` begins (the stop handle of the app does both): open WebSockets are
 /// told to close at once, and in-flight requests get up to `shutdown_timeout` to finish.
 pub fn serve(state: AppState, listener: TcpListener, settings: &ServerSettings) -> std::io::Result<Server> {
-    metrics::init();
+    metrics::metrics();
     let shutdown = state.shutdown.clone();
     let state = web::Data::new(state);
     let mut server = HttpServer::new(move || build_app(state.clone()))

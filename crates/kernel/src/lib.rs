@@ -9,6 +9,8 @@ pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod page;
+#[cfg(any(test, feature = "mocks"))]
+pub mod test_support;
 pub mod text;
 pub mod validation;
 

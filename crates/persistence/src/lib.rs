@@ -10,7 +10,6 @@ pub mod entity;
 pub mod error;
 pub mod files;
 pub mod identity;
-pub mod testdb;
 
 pub use db::{PoolSettings, connect, ping};
 pub use sea_orm::DatabaseConnection;

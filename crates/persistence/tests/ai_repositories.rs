@@ -19,7 +19,7 @@ use identity::{Email, NewUser, PasswordHash, UserName};
 use kernel::{Cursor, PageRequest};
 use persistence::ai::{SqlDatasetRepository, SqlInferenceJobRepository, SqlModelRepository, SqlModelStore};
 use persistence::identity::SqlUserRepository;
-use persistence::testdb::{TestDatabase, fresh_database_from_env};
+use testdb::{TestDatabase, fresh_database_from_env};
 
 async fn database() -> TestDatabase {
     fresh_database_from_env().await.unwrap_or_else(|e| panic!("cannot prepare the test database: {e}"))

@@ -18,8 +18,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use kernel::PageRequest;
 use persistence::board::{SqlAttachmentRepository, SqlCommentRepository, SqlPostRepository, SqlViewSink};
 use persistence::entity::{board as board_entity, post, users};
-use persistence::testdb::{TestDatabase, fresh_database_from_env};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use testdb::{TestDatabase, fresh_database_from_env};
 
 async fn database() -> TestDatabase {
     fresh_database_from_env().await.unwrap_or_else(|e| panic!("cannot prepare the test database: {e}"))

@@ -13,8 +13,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use kernel::{PageRequest, UserId};
 use persistence::board::{SqlBoardDirectory, SqlBoardRepository};
 use persistence::entity::users;
-use persistence::testdb::{TEST_DATABASE_URL_VAR, TestDatabase, fresh_database_from_env};
 use sea_orm::{ActiveModelTrait, Set};
+use testdb::{TEST_DATABASE_URL_VAR, TestDatabase, fresh_database_from_env};
 
 async fn database() -> TestDatabase {
     fresh_database_from_env()

@@ -18,8 +18,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use kernel::{Page, PageRequest};
 use persistence::chat::{SqlChatDirectory, SqlChatRepository, SqlTicketStore};
 use persistence::entity::users;
-use persistence::testdb::{TEST_DATABASE_URL_VAR, TestDatabase, fresh_database_from_env};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
+use testdb::{TEST_DATABASE_URL_VAR, TestDatabase, fresh_database_from_env};
 
 async fn database() -> TestDatabase {
     fresh_database_from_env()

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use migration::{Migrator, MigratorTrait, SchemaManager};
-use persistence::testdb::fresh_database_from_env;
+use testdb::fresh_database_from_env;
 
 #[tokio::test]
 async fn concurrent_exclusive_migrations_all_succeed_on_an_empty_database() {

@@ -11,7 +11,7 @@ use identity::{Email, NewUser, PasswordHash, UserName, UserUpdate};
 use kernel::{AuditEntry, AuditLog, PageRequest};
 use persistence::audit::SqlAuditLog;
 use persistence::identity::{SqlResetTokenRepository, SqlSessionRepository, SqlUserRepository};
-use persistence::testdb::{TestDatabase, fresh_database_from_env};
+use testdb::{TestDatabase, fresh_database_from_env};
 
 async fn database() -> TestDatabase {
     fresh_database_from_env().await.unwrap_or_else(|e| panic!("cannot prepare the test database: {e}"))

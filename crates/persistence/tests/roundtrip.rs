@@ -11,13 +11,13 @@ use std::fmt::Debug;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use migration::{Migrator, MigratorTrait, SchemaManager};
 use persistence::entity::*;
-use persistence::testdb::{TEST_DATABASE_URL_VAR, TestDatabase, fresh_database_from_env};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IdenStatic, IntoActiveModel,
     Iterable, ModelTrait, PaginatorTrait, PrimaryKeyToColumn, PrimaryKeyTrait, QueryFilter, QueryOrder, SqlErr,
     TransactionTrait,
 };
+use testdb::{TEST_DATABASE_URL_VAR, TestDatabase, fresh_database_from_env};
 
 const TABLES: [&str; 20] = [
     "users",

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use kernel::audit::MockAuditLog;
-use kernel::{Actor, Cursor, InfraError, ManualClock, Page, PageRequest, Role, Timestamp};
+use kernel::test_support::{admin, user};
+use kernel::{Cursor, InfraError, ManualClock, Page, PageRequest, Timestamp};
 use mockall::predicate::{always, eq};
 
 use super::*;
@@ -24,14 +25,6 @@ use crate::ports::{
 
 fn t0() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).single().unwrap()
-}
-
-fn admin() -> Actor {
-    Actor { id: 1, name: "root".into(), role: Role::Admin }
-}
-
-fn user(id: i64) -> Actor {
-    Actor { id, name: format!("user{id}"), role: Role::User }
 }
 
 fn ai_test(id: DatasetId) -> Dataset {
@@ -234,7 +227,7 @@ async fn a_new_model_trains_on_ai_test_predicting_the_last_column_from_the_other
         .with(eq(JobMessage::Training { model_id: 9, task_id: TaskId::new("task-new") }))
         .times(1)
         .returning(|_| Ok(()));
-    let model = f.build().create_model(&admin(), named("prices")).await.unwrap();
+    let model = f.build().create_model(&admin(1), named("prices")).await.unwrap();
     assert_eq!(model.algorithm, Algorithm::LinearRegression);
     assert_eq!(model.dataset_id, 1);
     assert_eq!(model.target, "y");
@@ -258,7 +251,7 @@ async fn a_new_model_may_name_its_dataset_target_and_features() {
         is_visible: Some(true),
         ..Default::default()
     };
-    let model = f.build().create_model(&admin(), input).await.unwrap();
+    let model = f.build().create_model(&admin(1), input).await.unwrap();
     assert_eq!(model.algorithm, Algorithm::RandomForest);
     assert_eq!((model.target.as_str(), model.features.clone()), ("x0", vec!["y".to_owned(), "x2".to_owned()]));
     assert!(model.is_visible);
@@ -274,13 +267,13 @@ async fn unknown_algorithm_dataset_and_target_are_named_at_once() {
         dataset_id: Some(99),
         ..Default::default()
     };
-    let err = f.build().create_model(&admin(), input).await.unwrap_err();
+    let err = f.build().create_model(&admin(1), input).await.unwrap_err();
     assert_eq!(fields(err), ["algorithm", "dataset_id", "name"]);
 
     let mut f = Fixture::new();
     f.with_default_dataset();
     let input = CreateModelInput { name: "m".into(), target: Some("z".into()), ..Default::default() };
-    let err = f.build().create_model(&admin(), input).await.unwrap_err();
+    let err = f.build().create_model(&admin(1), input).await.unwrap_err();
     assert_eq!(messages(err, "target"), ["unknown column \"z\"; the dataset has: x0, x1, x2, y"]);
 }
 
@@ -293,7 +286,7 @@ async fn features_must_be_known_distinct_and_not_the_target() {
         features: Some(vec!["x0".into(), "x0".into(), "y".into(), "q".into()]),
         ..Default::default()
     };
-    let err = f.build().create_model(&admin(), input).await.unwrap_err();
+    let err = f.build().create_model(&admin(1), input).await.unwrap_err();
     let found = messages(err, "features");
     assert_eq!(found.len(), 3, "{found:?}");
     assert!(found[0].contains("listed twice"));
@@ -303,7 +296,7 @@ async fn features_must_be_known_distinct_and_not_the_target() {
     let mut f = Fixture::new();
     f.with_default_dataset();
     let input = CreateModelInput { name: "m".into(), features: Some(vec![]), ..Default::default() };
-    assert_eq!(fields(f.build().create_model(&admin(), input).await.unwrap_err()), ["features"]);
+    assert_eq!(fields(f.build().create_model(&admin(1), input).await.unwrap_err()), ["features"]);
 }
 
 #[tokio::test]
@@ -311,14 +304,14 @@ async fn a_taken_model_name_is_a_conflict_also_when_racing() {
     let mut f = Fixture::new();
     f.with_default_dataset();
     f.models.expect_find_by_name().returning(|_| Ok(Some(model(3, ModelStatus::Ready, true, true))));
-    assert!(matches!(f.build().create_model(&admin(), named("model3")).await, Err(AiError::ModelNameTaken)));
+    assert!(matches!(f.build().create_model(&admin(1), named("model3")).await, Err(AiError::ModelNameTaken)));
 
     let mut f = Fixture::new();
     f.with_default_dataset();
     f.models.expect_find_by_name().returning(|_| Ok(None));
     f.models.expect_create().returning(|_| Err(ModelWriteError::NameTaken));
     f.queue.expect_publish().never();
-    assert!(matches!(f.build().create_model(&admin(), named("m")).await, Err(AiError::ModelNameTaken)));
+    assert!(matches!(f.build().create_model(&admin(1), named("m")).await, Err(AiError::ModelNameTaken)));
 }
 
 #[tokio::test]
@@ -328,7 +321,7 @@ async fn a_model_whose_training_cannot_be_queued_is_not_kept() {
     f.storing_models();
     f.queue.expect_publish().returning(|_| Err(InfraError::unavailable("connection refused")));
     f.models.expect_delete().with(eq(9)).times(1).returning(|_| Ok(true));
-    let err = f.build().create_model(&admin(), named("m")).await.unwrap_err();
+    let err = f.build().create_model(&admin(1), named("m")).await.unwrap_err();
     assert!(matches!(err, AiError::QueueUnavailable(ref cause) if cause == "connection refused"), "{err:?}");
 }
 
@@ -347,7 +340,7 @@ async fn users_list_only_usable_models_and_admins_all() {
         .returning(|_, _| Ok(Page::empty()));
     let service = f.build();
     service.list_models(&user(2), PageRequest::first()).await.unwrap();
-    service.list_models(&admin(), PageRequest::first()).await.unwrap();
+    service.list_models(&admin(1), PageRequest::first()).await.unwrap();
 }
 
 #[tokio::test]
@@ -356,7 +349,7 @@ async fn hidden_models_do_not_exist_for_users() {
     f.with_model(model(3, ModelStatus::Ready, false, true));
     let service = f.build();
     assert!(matches!(service.get_model(&user(2), 3).await, Err(AiError::ModelNotFound)));
-    assert!(service.get_model(&admin(), 3).await.is_ok());
+    assert!(service.get_model(&admin(1), 3).await.is_ok());
 }
 
 #[tokio::test]
@@ -371,7 +364,7 @@ async fn retraining_requeues_a_finished_model_under_a_new_task() {
         .with(eq(JobMessage::Training { model_id: 3, task_id: TaskId::new("task-new") }))
         .times(1)
         .returning(|_| Ok(()));
-    let model = f.build().retrain_model(&admin(), 3).await.unwrap();
+    let model = f.build().retrain_model(&admin(1), 3).await.unwrap();
     assert_eq!(model.status, ModelStatus::Queued);
 }
 
@@ -381,7 +374,7 @@ async fn a_model_in_training_cannot_be_retrained() {
         let mut f = Fixture::new();
         f.with_model(model(3, status, true, false));
         f.models.expect_requeue().never();
-        assert!(matches!(f.build().retrain_model(&admin(), 3).await, Err(AiError::ModelBusy)), "{status}");
+        assert!(matches!(f.build().retrain_model(&admin(1), 3).await, Err(AiError::ModelBusy)), "{status}");
     }
 }
 
@@ -397,19 +390,19 @@ async fn a_retraining_that_cannot_be_queued_restores_the_model() {
         .withf(move |previous, task, _| *previous == before && *task == TaskId::new("task-new"))
         .times(1)
         .returning(|_, _, _| Ok(()));
-    assert!(matches!(f.build().retrain_model(&admin(), 3).await, Err(AiError::QueueUnavailable(_))));
+    assert!(matches!(f.build().retrain_model(&admin(1), 3).await, Err(AiError::QueueUnavailable(_))));
 }
 
 #[tokio::test]
 async fn updating_a_model_checks_the_description_and_reports_missing_models() {
     let f = Fixture::new();
     let input = UpdateModelInput { description: Some("d".repeat(257)), ..Default::default() };
-    assert_eq!(fields(f.build().update_model(&admin(), 3, input).await.unwrap_err()), ["description"]);
+    assert_eq!(fields(f.build().update_model(&admin(1), 3, input).await.unwrap_err()), ["description"]);
 
     let mut f = Fixture::new();
     f.models.expect_update().returning(|_, _, _| Ok(None));
     let input = UpdateModelInput { is_visible: Some(true), ..Default::default() };
-    assert!(matches!(f.build().update_model(&admin(), 3, input).await, Err(AiError::ModelNotFound)));
+    assert!(matches!(f.build().update_model(&admin(1), 3, input).await, Err(AiError::ModelNotFound)));
 }
 
 // ---- inference jobs -------------------------------------------------------------------
@@ -446,7 +439,7 @@ async fn nobody_infers_with_a_model_that_is_not_ready() {
         let mut f = Fixture::new();
         f.with_model(model(3, status, true, true));
         f.jobs.expect_create().never();
-        let err = f.build().submit_inference(&admin(), 3, rows(1, 3), None).await.unwrap_err();
+        let err = f.build().submit_inference(&admin(1), 3, rows(1, 3), None).await.unwrap_err();
         assert!(matches!(err, AiError::ModelNotReady(ref m) if m.contains(status.as_str())), "{err:?}");
     }
 }
@@ -457,7 +450,7 @@ async fn admins_infer_with_any_ready_model() {
     f.with_model(model(3, ModelStatus::Ready, false, false));
     f.storing_jobs();
     f.queue.expect_publish().returning(|_| Ok(()));
-    assert!(f.build().submit_inference(&admin(), 3, rows(1, 3), None).await.is_ok());
+    assert!(f.build().submit_inference(&admin(1), 3, rows(1, 3), None).await.is_ok());
 }
 
 #[tokio::test]
@@ -496,8 +489,8 @@ async fn users_list_their_own_jobs_and_admins_anyones() {
     service.list_inferences(&user(2), None, page).await.unwrap();
     service.list_inferences(&user(2), Some(2), page).await.unwrap();
     assert!(matches!(service.list_inferences(&user(2), Some(5), page).await, Err(AiError::AdminRequired)));
-    service.list_inferences(&admin(), Some(5), page).await.unwrap();
-    service.list_inferences(&admin(), None, page).await.unwrap();
+    service.list_inferences(&admin(1), Some(5), page).await.unwrap();
+    service.list_inferences(&admin(1), None, page).await.unwrap();
 }
 
 #[tokio::test]
@@ -509,8 +502,8 @@ async fn another_users_job_does_not_exist_but_admins_see_it() {
     assert!(matches!(service.get_inference(&user(3), 20, None).await, Err(AiError::JobNotFound)));
     assert!(matches!(service.update_inference(&user(3), 20, "x").await, Err(AiError::JobNotFound)));
     assert!(matches!(service.delete_inference(&user(3), 20).await, Err(AiError::JobNotFound)));
-    assert!(service.get_inference(&admin(), 20, None).await.is_ok());
-    service.delete_inference(&admin(), 20).await.unwrap();
+    assert!(service.get_inference(&admin(1), 20, None).await.is_ok());
+    service.delete_inference(&admin(1), 20).await.unwrap();
 }
 
 #[tokio::test]
@@ -521,7 +514,7 @@ async fn only_the_owner_edits_a_job_description() {
         Ok(Some(InferenceJob { description: description.as_str().to_owned(), ..job(id, 2, JobStatus::Succeeded) }))
     });
     let service = f.build();
-    assert!(matches!(service.update_inference(&admin(), 20, "x").await, Err(AiError::NotJobOwner)));
+    assert!(matches!(service.update_inference(&admin(1), 20, "x").await, Err(AiError::NotJobOwner)));
     assert_eq!(service.update_inference(&user(2), 20, "mine").await.unwrap().description, "mine");
     assert_eq!(fields(service.update_inference(&user(2), 20, &"d".repeat(257)).await.unwrap_err()), ["description"]);
 }
@@ -601,7 +594,7 @@ async fn an_upload_is_named_after_its_file_by_default() {
             })
         });
     let upload = DatasetUpload { name: None, file_name: Some("sales.csv".into()), content: b"a,y\n1,2\n".to_vec() };
-    let dataset = f.build().upload_dataset(&admin(), upload).await.unwrap();
+    let dataset = f.build().upload_dataset(&admin(1), upload).await.unwrap();
     assert_eq!((dataset.id, dataset.name.as_str(), dataset.rows), (7, "sales", 12));
 }
 
@@ -614,7 +607,7 @@ async fn a_malformed_upload_is_refused_with_its_line() {
         .returning(|_, _| Err(DatasetError::new("not a number: \"abc\"").at_line(7).in_column("b")));
     f.datasets.expect_create().never();
     let upload = DatasetUpload { name: Some("d".into()), file_name: None, content: b"x".to_vec() };
-    let err = f.build().upload_dataset(&admin(), upload).await.unwrap_err();
+    let err = f.build().upload_dataset(&admin(1), upload).await.unwrap_err();
     assert!(matches!(err, AiError::MalformedDataset(ref e) if e.line == Some(7)), "{err:?}");
 }
 
@@ -623,7 +616,7 @@ async fn an_oversized_upload_is_refused_before_parsing() {
     let mut f = Fixture::new();
     f.runtime.expect_parse_dataset().never();
     let upload = DatasetUpload { name: Some("d".into()), file_name: None, content: vec![b'1'; 1001] };
-    let err = f.build().upload_dataset(&admin(), upload).await.unwrap_err();
+    let err = f.build().upload_dataset(&admin(1), upload).await.unwrap_err();
     assert!(matches!(err, AiError::DatasetTooLarge { max_bytes: 1000 }), "{err:?}");
 }
 
@@ -633,9 +626,9 @@ async fn a_taken_dataset_name_is_a_conflict_and_a_nameless_upload_is_invalid() {
     f.datasets.expect_find_by_name().returning(|_| Ok(Some(ai_test(1))));
     let upload = DatasetUpload { name: Some("ai_test".into()), file_name: None, content: b"a".to_vec() };
     let service = f.build();
-    assert!(matches!(service.upload_dataset(&admin(), upload).await, Err(AiError::DatasetNameTaken)));
+    assert!(matches!(service.upload_dataset(&admin(1), upload).await, Err(AiError::DatasetNameTaken)));
     let nameless = DatasetUpload { name: None, file_name: None, content: b"a".to_vec() };
-    assert_eq!(fields(service.upload_dataset(&admin(), nameless).await.unwrap_err()), ["name"]);
+    assert_eq!(fields(service.upload_dataset(&admin(1), nameless).await.unwrap_err()), ["name"]);
 }
 
 #[tokio::test]

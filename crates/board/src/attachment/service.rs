@@ -12,7 +12,6 @@ use crate::board::model::BoardId;
 use crate::comment::ports::CommentRepository;
 use crate::error::BoardError;
 use crate::post::ports::PostRepository;
-use crate::post::read_cache::PostReadCache;
 use crate::post::service::is_author_or_admin;
 
 /// Limits of uploads.
@@ -54,8 +53,6 @@ pub struct AttachmentService {
     gate: BoardGate,
     clock: Arc<dyn Clock>,
     limits: UploadLimits,
-    /// Posts show their own files: a change to them makes the cached post stale.
-    read_cache: Arc<PostReadCache>,
 }
 
 /// Files written so far by one upload, removed again unless the upload succeeds.
@@ -77,14 +74,7 @@ impl AttachmentService {
             gate,
             clock: ports.clock,
             limits,
-            read_cache: Arc::new(PostReadCache::disabled()),
         }
-    }
-
-    /// Shares the post read cache of [`crate::PostService`], so that a post's files show at once.
-    pub fn with_read_cache(mut self, cache: Arc<PostReadCache>) -> Self {
-        self.read_cache = cache;
-        self
     }
 
     pub fn limits(&self) -> UploadLimits {
@@ -135,9 +125,6 @@ impl AttachmentService {
         }
         let count = received.accepted.len();
         let created = self.attachments.create_all(target, received.accepted, self.limits.max_files).await;
-        if let AttachTarget::Post(post_id) = target {
-            self.read_cache.forget(post_id);
-        }
         match created {
             Ok(attachments) => {
                 tracing::info!(?target, files = count, "attachments uploaded");
@@ -231,9 +218,7 @@ impl AttachmentService {
         if !owner {
             return Err(BoardError::NotAttachmentOwner);
         }
-        let deleted = self.attachments.delete(id).await;
-        self.read_cache.forget(record.attachment.post_id);
-        if !deleted? {
+        if !self.attachments.delete(id).await? {
             return Err(BoardError::AttachmentNotFound);
         }
         // The record is gone first: a file that cannot be removed is an orphan on disk, never

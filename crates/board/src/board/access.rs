@@ -97,7 +97,7 @@ impl BoardGate {
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
-    use kernel::Role;
+    use kernel::test_support::{admin, user};
     use mockall::predicate::eq;
 
     use super::*;
@@ -117,49 +117,41 @@ mod tests {
         }
     }
 
-    fn user() -> Actor {
-        Actor { id: 7, name: "u".into(), role: Role::User }
-    }
-
-    fn admin() -> Actor {
-        Actor { id: 1, name: "a".into(), role: Role::Admin }
-    }
-
     #[test]
     fn public_visible_boards_are_readable_by_every_user_without_membership() {
-        assert!(check_read(&user(), &board(BoardAccess::Public, true, true), false).is_ok());
-        assert!(check_write(&user(), &board(BoardAccess::Public, true, true), false).is_ok());
+        assert!(check_read(&user(7), &board(BoardAccess::Public, true, true), false).is_ok());
+        assert!(check_write(&user(7), &board(BoardAccess::Public, true, true), false).is_ok());
     }
 
     #[test]
     fn hidden_and_deleted_boards_do_not_exist_for_users() {
         let hidden = board(BoardAccess::Public, false, true);
-        assert!(matches!(check_read(&user(), &hidden, true), Err(BoardError::BoardNotFound)));
+        assert!(matches!(check_read(&user(7), &hidden, true), Err(BoardError::BoardNotFound)));
         let mut deleted = board(BoardAccess::Public, true, true);
         deleted.delete_date = Some(deleted.create_date);
-        assert!(matches!(check_read(&user(), &deleted, true), Err(BoardError::BoardNotFound)));
+        assert!(matches!(check_read(&user(7), &deleted, true), Err(BoardError::BoardNotFound)));
     }
 
     #[test]
     fn restricted_boards_are_for_members_only() {
         let restricted = board(BoardAccess::Restricted, true, true);
-        assert!(matches!(check_read(&user(), &restricted, false), Err(BoardError::Forbidden)));
-        assert!(matches!(check_write(&user(), &restricted, false), Err(BoardError::Forbidden)));
-        assert!(check_write(&user(), &restricted, true).is_ok());
+        assert!(matches!(check_read(&user(7), &restricted, false), Err(BoardError::Forbidden)));
+        assert!(matches!(check_write(&user(7), &restricted, false), Err(BoardError::Forbidden)));
+        assert!(check_write(&user(7), &restricted, true).is_ok());
     }
 
     #[test]
     fn closed_boards_are_readable_but_not_writable() {
         let closed = board(BoardAccess::Public, true, false);
-        assert!(check_read(&user(), &closed, false).is_ok());
-        assert!(matches!(check_write(&user(), &closed, false), Err(BoardError::Closed)));
+        assert!(check_read(&user(7), &closed, false).is_ok());
+        assert!(matches!(check_write(&user(7), &closed, false), Err(BoardError::Closed)));
     }
 
     #[test]
     fn admins_may_do_everything_everywhere() {
         let mut worst = board(BoardAccess::Restricted, false, false);
         worst.delete_date = Some(worst.create_date);
-        assert!(check_write(&admin(), &worst, false).is_ok());
+        assert!(check_write(&admin(1), &worst, false).is_ok());
     }
 
     #[tokio::test]
@@ -168,8 +160,8 @@ mod tests {
         directory.expect_find().with(eq(1)).returning(|_| Ok(Some(board(BoardAccess::Restricted, true, true))));
         directory.expect_is_member().with(eq(1), eq(7)).times(1).returning(|_, _| Ok(true));
         let gate = BoardGate::new(Arc::new(directory));
-        assert!(gate.writable(&user(), 1).await.is_ok());
-        assert!(gate.readable(&admin(), 1).await.is_ok(), "admins need no membership lookup");
+        assert!(gate.writable(&user(7), 1).await.is_ok());
+        assert!(gate.readable(&admin(1), 1).await.is_ok(), "admins need no membership lookup");
     }
 
     #[tokio::test]
@@ -179,12 +171,12 @@ mod tests {
         directory.expect_is_member().with(eq(1), eq(7)).times(2).returning(|_, _| Ok(false));
         let gate = BoardGate::new(Arc::new(directory));
         let restricted = board(BoardAccess::Restricted, true, true);
-        assert!(matches!(gate.check_readable(&user(), &restricted).await, Err(BoardError::Forbidden)));
-        assert!(gate.check_readable(&admin(), &restricted).await.is_ok());
+        assert!(matches!(gate.check_readable(&user(7), &restricted).await, Err(BoardError::Forbidden)));
+        assert!(gate.check_readable(&admin(1), &restricted).await.is_ok());
         let hidden = board(BoardAccess::Public, false, true);
-        assert!(matches!(gate.check_readable(&user(), &hidden).await, Err(BoardError::BoardNotFound)));
+        assert!(matches!(gate.check_readable(&user(7), &hidden).await, Err(BoardError::BoardNotFound)));
         let closed_restricted = board(BoardAccess::Restricted, true, false);
-        assert!(matches!(gate.check_readable(&user(), &closed_restricted).await, Err(BoardError::Forbidden)));
+        assert!(matches!(gate.check_readable(&user(7), &closed_restricted).await, Err(BoardError::Forbidden)));
     }
 
     #[tokio::test]
@@ -192,6 +184,6 @@ mod tests {
         let mut directory = MockBoardDirectory::new();
         directory.expect_find().returning(|_| Ok(None));
         let gate = BoardGate::new(Arc::new(directory));
-        assert!(matches!(gate.readable(&user(), 99).await, Err(BoardError::BoardNotFound)));
+        assert!(matches!(gate.readable(&user(7), 99).await, Err(BoardError::BoardNotFound)));
     }
 }

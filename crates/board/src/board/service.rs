@@ -13,7 +13,6 @@ use crate::board::model::{Board, BoardAccess, BoardId};
 use crate::board::ports::{BoardRepository, BoardWriteError};
 use crate::board::values::{BoardChanges, BoardInput, BoardPatch, NewBoard, id_list, parse_board_ids};
 use crate::error::BoardError;
-use crate::post::read_cache::PostReadCache;
 
 /// A board as admins see it: with its members.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +44,6 @@ pub struct BoardService {
     gate: BoardGate,
     audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
-    /// Cached posts carry their board for the access rules: a board change makes them stale.
-    read_cache: Arc<PostReadCache>,
 }
 
 /// Admin actions need an admin; `None` is a server-side tool (`admin-cli`), which may.
@@ -83,15 +80,7 @@ impl BoardService {
             directory: ports.directory,
             audit: ports.audit,
             clock: ports.clock,
-            read_cache: Arc::new(PostReadCache::disabled()),
         }
-    }
-
-    /// Shares the post read cache of [`crate::PostService`], so that a hidden, closed or
-    /// restricted board bites at once on its posts.
-    pub fn with_read_cache(mut self, cache: Arc<PostReadCache>) -> Self {
-        self.read_cache = cache;
-        self
     }
 
     /// The access rules, for the other use cases of the board domain.
@@ -179,7 +168,6 @@ impl BoardService {
         changes.restore = changes.restore && before.delete_date.is_some();
         let detail = Self::update_detail(&changes, member_ids.as_deref());
         let updated = self.boards.update(id, changes, member_ids.clone(), self.clock.now()).await;
-        self.read_cache.clear();
         let board = updated.map_err(write_error)?.ok_or(BoardError::BoardNotFound)?;
         let member_ids = match member_ids {
             Some(ids) => ids,
@@ -221,9 +209,7 @@ impl BoardService {
     pub async fn delete_board(&self, by: Option<&Actor>, id: BoardId) -> Result<(), BoardError> {
         require_admin(by)?;
         let board = self.find(id).await?;
-        let deleted = self.boards.mark_deleted(id, self.clock.now()).await;
-        self.read_cache.clear();
-        if deleted? {
+        if self.boards.mark_deleted(id, self.clock.now()).await? {
             self.record(by, "board.delete", "board", id, json!({ "name": board.name })).await?;
             tracing::info!(board_id = id, actor_id = by.map(|a| a.id), "board deleted");
         }

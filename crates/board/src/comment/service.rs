@@ -10,7 +10,6 @@ use crate::comment::ports::CommentRepository;
 use crate::error::BoardError;
 use crate::post::model::{Author, PostId};
 use crate::post::ports::PostRepository;
-use crate::post::read_cache::PostReadCache;
 use crate::post::service::is_author_or_admin;
 
 /// Comments on posts.
@@ -19,8 +18,6 @@ pub struct CommentService {
     posts: Arc<dyn PostRepository>,
     gate: BoardGate,
     clock: Arc<dyn Clock>,
-    /// Posts show their comment count: a new or deleted comment makes the cached post stale.
-    read_cache: Arc<PostReadCache>,
 }
 
 fn parse_content(raw: &str) -> Result<CommentContent, BoardError> {
@@ -38,13 +35,7 @@ impl CommentService {
         gate: BoardGate,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        CommentService { comments, posts, gate, clock, read_cache: Arc::new(PostReadCache::disabled()) }
-    }
-
-    /// Shares the post read cache of [`crate::PostService`], so that comment counts stay exact.
-    pub fn with_read_cache(mut self, cache: Arc<PostReadCache>) -> Self {
-        self.read_cache = cache;
-        self
+        CommentService { comments, posts, gate, clock }
     }
 
     /// Comments on a post of a board the actor may write in.
@@ -54,9 +45,7 @@ impl CommentService {
         let content = parse_content(content)?;
         let author = Author { id: actor.id, name: actor.name.clone() };
         let new = NewComment { post_id, author, content, at: self.clock.now() };
-        let created = self.comments.create(new).await;
-        self.read_cache.forget(post_id);
-        created?.ok_or(BoardError::PostNotFound)
+        self.comments.create(new).await?.ok_or(BoardError::PostNotFound)
     }
 
     /// A page of a post's comments, oldest first.
@@ -89,10 +78,8 @@ impl CommentService {
 
     /// Soft-deletes a comment, lowering its post's count; the author or an admin only.
     pub async fn delete(&self, actor: &Actor, id: CommentId) -> Result<(), BoardError> {
-        let located = self.own(actor, id).await?;
-        let deleted = self.comments.delete(id, self.clock.now()).await;
-        self.read_cache.forget(located.comment.post_id);
-        if !deleted? {
+        self.own(actor, id).await?;
+        if !self.comments.delete(id, self.clock.now()).await? {
             return Err(BoardError::CommentNotFound);
         }
         Ok(())

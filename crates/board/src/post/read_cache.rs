@@ -3,11 +3,13 @@
 //! reads of one post costs one load, plus one like lookup per new reader; every read still
 //! checks the board's rules (membership asked anew) and adds the views not yet flushed.
 //!
-//! Correctness: every change made through this instance's services (edit, delete, like,
-//! comment, attachment, board change, view flush) drops the affected entries at once, and a
-//! load that raced with such a change is not kept (see [`ReadTicket`]). Changes made by other
-//! instances or processes are seen when an entry expires, within the TTL (at most one
-//! second, like the access check of the identity domain).
+//! Correctness: the cache is filled and emptied only by the repository decorators of
+//! [`crate::post::cached`], so every change written through this instance's ports (edit,
+//! delete, like, comment, attachment, board change, view flush) drops the affected entries
+//! at once, whichever service made it, and a load that raced with such a change is not kept
+//! (see [`ReadTicket`]). Changes made by other instances or processes are seen when an entry
+//! expires, within the TTL (at most one second, like the access check of the identity
+//! domain). No service knows the cache exists.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -34,11 +36,10 @@ pub struct SharedPost {
 }
 
 /// Taken before a load from storage; a load whose ticket is outdated (something was
-/// invalidated meanwhile, or views were flushed) is answered but not kept.
+/// invalidated meanwhile) is answered but not kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadTicket {
     generation: u64,
-    views_epoch: u64,
 }
 
 #[derive(Debug)]
@@ -47,7 +48,6 @@ struct Entry {
     /// Whether each reader seen so far likes the post.
     liked: HashMap<UserId, bool>,
     stored: Timestamp,
-    views_epoch: u64,
 }
 
 #[derive(Debug, Default)]
@@ -83,28 +83,21 @@ impl PostReadCache {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The shared part of post `id`, if loaded within the TTL and no view flush happened
-    /// since (`views_epoch` is [`crate::ViewCounter::epoch`] now), with whether `viewer`
-    /// likes it when known.
-    pub fn get(
-        &self,
-        id: PostId,
-        viewer: UserId,
-        now: Timestamp,
-        views_epoch: u64,
-    ) -> Option<(SharedPost, Option<bool>)> {
+    /// The shared part of post `id`, if loaded within the TTL, with whether `viewer` likes it
+    /// when known.
+    pub fn get(&self, id: PostId, viewer: UserId, now: Timestamp) -> Option<(SharedPost, Option<bool>)> {
         if !self.enabled() {
             return None;
         }
         let state = self.lock();
         let entry = state.entries.get(&id)?;
-        let fresh = now >= entry.stored && now - entry.stored < self.ttl && entry.views_epoch == views_epoch;
+        let fresh = now >= entry.stored && now - entry.stored < self.ttl;
         fresh.then(|| (entry.shared.clone(), entry.liked.get(&viewer).copied()))
     }
 
     /// To be taken before loading a post from storage, then given to [`put`](Self::put).
-    pub fn ticket(&self, views_epoch: u64) -> ReadTicket {
-        ReadTicket { generation: self.lock().generation, views_epoch }
+    pub fn ticket(&self) -> ReadTicket {
+        ReadTicket { generation: self.lock().generation }
     }
 
     /// Keeps a post loaded under `ticket` with its reader's like, unless something was
@@ -121,8 +114,7 @@ impl PostReadCache {
             let ttl = self.ttl;
             state.entries.retain(|_, entry| now - entry.stored < ttl);
         }
-        let entry =
-            Entry { shared, liked: HashMap::from([(viewer, liked)]), stored: now, views_epoch: ticket.views_epoch };
+        let entry = Entry { shared, liked: HashMap::from([(viewer, liked)]), stored: now };
         state.entries.insert(entry.shared.post.id, entry);
     }
 
@@ -206,62 +198,54 @@ mod tests {
     #[test]
     fn entries_live_for_the_ttl_only() {
         let cache = PostReadCache::new(Duration::milliseconds(1000));
-        let ticket = cache.ticket(0);
+        let ticket = cache.ticket();
         cache.put(ticket, shared(1, "a"), 7, false, t(0));
-        assert_eq!(cache.get(1, 7, t(999), 0).map(|(s, _)| s.post.title), Some("a".to_owned()));
-        assert!(cache.get(1, 7, t(1000), 0).is_none());
-        assert!(cache.get(2, 7, t(1), 0).is_none());
-    }
-
-    #[test]
-    fn a_view_flush_outdates_every_entry() {
-        let cache = PostReadCache::new(Duration::seconds(1));
-        cache.put(cache.ticket(3), shared(1, "a"), 7, false, t(0));
-        assert!(cache.get(1, 7, t(1), 3).is_some());
-        assert!(cache.get(1, 7, t(1), 4).is_none(), "stored view counts changed");
+        assert_eq!(cache.get(1, 7, t(999)).map(|(s, _)| s.post.title), Some("a".to_owned()));
+        assert!(cache.get(1, 7, t(1000)).is_none());
+        assert!(cache.get(2, 7, t(1)).is_none());
     }
 
     #[test]
     fn forgetting_drops_one_post_and_clearing_all() {
         let cache = PostReadCache::new(Duration::seconds(1));
-        cache.put(cache.ticket(0), shared(1, "a"), 7, false, t(0));
-        cache.put(cache.ticket(0), shared(2, "b"), 7, false, t(0));
+        cache.put(cache.ticket(), shared(1, "a"), 7, false, t(0));
+        cache.put(cache.ticket(), shared(2, "b"), 7, false, t(0));
         cache.forget(1);
-        assert!(cache.get(1, 7, t(1), 0).is_none());
-        assert!(cache.get(2, 7, t(1), 0).is_some());
+        assert!(cache.get(1, 7, t(1)).is_none());
+        assert!(cache.get(2, 7, t(1)).is_some());
         cache.clear();
-        assert!(cache.get(2, 7, t(1), 0).is_none());
+        assert!(cache.get(2, 7, t(1)).is_none());
     }
 
     #[test]
     fn a_load_that_raced_with_a_change_is_not_kept() {
         let cache = PostReadCache::new(Duration::seconds(1));
-        let ticket = cache.ticket(0);
+        let ticket = cache.ticket();
         // An edit lands between the load and its put: the loaded copy may predate it.
         cache.forget(1);
         cache.put(ticket, shared(1, "before the edit"), 7, false, t(0));
-        assert!(cache.get(1, 7, t(1), 0).is_none());
+        assert!(cache.get(1, 7, t(1)).is_none());
     }
 
     #[test]
     fn likes_are_kept_per_reader_and_a_racing_like_lookup_is_not_kept() {
         let cache = PostReadCache::new(Duration::seconds(1));
-        cache.put(cache.ticket(0), shared(1, "a"), 7, true, t(0));
-        assert_eq!(cache.get(1, 7, t(1), 0).map(|(_, liked)| liked), Some(Some(true)));
-        assert_eq!(cache.get(1, 8, t(1), 0).map(|(_, liked)| liked), Some(None), "another reader is unknown");
-        cache.put_like(cache.ticket(0), 1, 8, false);
-        assert_eq!(cache.get(1, 8, t(1), 0).map(|(_, liked)| liked), Some(Some(false)));
+        cache.put(cache.ticket(), shared(1, "a"), 7, true, t(0));
+        assert_eq!(cache.get(1, 7, t(1)).map(|(_, liked)| liked), Some(Some(true)));
+        assert_eq!(cache.get(1, 8, t(1)).map(|(_, liked)| liked), Some(None), "another reader is unknown");
+        cache.put_like(cache.ticket(), 1, 8, false);
+        assert_eq!(cache.get(1, 8, t(1)).map(|(_, liked)| liked), Some(Some(false)));
         // Reader 9's lookup started before a like of post 2 dropped it and post 1 was reloaded.
-        let ticket = cache.ticket(0);
+        let ticket = cache.ticket();
         cache.forget(2);
         cache.put_like(ticket, 1, 9, false);
-        assert_eq!(cache.get(1, 9, t(1), 0).map(|(_, liked)| liked), Some(None));
+        assert_eq!(cache.get(1, 9, t(1)).map(|(_, liked)| liked), Some(None));
     }
 
     #[test]
     fn a_zero_ttl_caches_nothing() {
         let cache = PostReadCache::disabled();
-        cache.put(cache.ticket(0), shared(1, "a"), 7, false, t(0));
-        assert!(cache.get(1, 7, t(0), 0).is_none());
+        cache.put(cache.ticket(), shared(1, "a"), 7, false, t(0));
+        assert!(cache.get(1, 7, t(0)).is_none());
     }
 }

@@ -9,7 +9,6 @@ use crate::board::model::BoardId;
 use crate::error::BoardError;
 use crate::post::model::{Author, NewPost, Post, PostChanges, PostContent, PostDetail, PostFilter, PostId, Title};
 use crate::post::ports::PostRepository;
-use crate::post::read_cache::{PostReadCache, SharedPost};
 use crate::view::ViewCounter;
 
 /// Posts, their likes and views.
@@ -18,7 +17,6 @@ pub struct PostService {
     gate: BoardGate,
     views: Arc<ViewCounter>,
     clock: Arc<dyn Clock>,
-    read_cache: Arc<PostReadCache>,
 }
 
 /// Whether `actor` wrote what belongs to `author_id`, or is an admin.
@@ -33,14 +31,7 @@ impl PostService {
         views: Arc<ViewCounter>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        PostService { posts, gate, views, clock, read_cache: Arc::new(PostReadCache::disabled()) }
-    }
-
-    /// Reuses recent post reads from `cache`, which every service that changes posts, their
-    /// counters, files or boards must share (see [`PostReadCache`]).
-    pub fn with_read_cache(mut self, cache: Arc<PostReadCache>) -> Self {
-        self.read_cache = cache;
-        self
+        PostService { posts, gate, views, clock }
     }
 
     /// The stored count plus the views not flushed yet.
@@ -83,33 +74,10 @@ impl PostService {
     /// Reads a post and counts one view; the answer's `number_of_view` includes it.
     pub async fn read(&self, actor: &Actor, id: PostId) -> Result<PostDetail, BoardError> {
         let _stable = self.views.stable().await;
-        let now = self.clock.now();
-        let views_epoch = self.views.epoch();
-        let mut detail = match self.read_cache.get(id, actor.id, now, views_epoch) {
-            Some((SharedPost { post, attachments, board }, liked)) => {
-                // The board is cached with the post; membership is asked anew.
-                self.gate.check_readable(actor, &board).await?;
-                let liked_by_me = match liked {
-                    Some(liked) => liked,
-                    None => {
-                        let ticket = self.read_cache.ticket(views_epoch);
-                        let liked = self.posts.liked_by(id, actor.id).await?;
-                        self.read_cache.put_like(ticket, id, actor.id, liked);
-                        liked
-                    }
-                };
-                PostDetail { post, liked_by_me, attachments }
-            }
-            None => {
-                let ticket = self.read_cache.ticket(views_epoch);
-                let (detail, board) = self.posts.find_detail(id, actor.id).await?.ok_or(BoardError::PostNotFound)?;
-                // The board came with the post, in the same query: the gate checks it as loaded.
-                self.gate.check_readable(actor, &board).await?;
-                let shared = SharedPost { post: detail.post.clone(), attachments: detail.attachments.clone(), board };
-                self.read_cache.put(ticket, shared, actor.id, detail.liked_by_me, now);
-                detail
-            }
-        };
+        let (mut detail, board) = self.posts.find_detail(id, actor.id).await?.ok_or(BoardError::PostNotFound)?;
+        // The board came with the post (in the same query, or from the read cache): the gate
+        // checks its rules as loaded and asks for membership anew.
+        self.gate.check_readable(actor, &board).await?;
         let pending = self.views.record(id);
         detail.post.number_of_view += i64::try_from(pending).unwrap_or(i64::MAX);
         Ok(detail)
@@ -137,7 +105,6 @@ impl PostService {
         }
         let changes = PostChanges::parse(title, content)?;
         let updated = self.posts.update(id, changes, self.clock.now()).await?;
-        self.read_cache.forget(id);
         if !updated {
             return Err(BoardError::PostNotFound);
         }
@@ -151,7 +118,6 @@ impl PostService {
             return Err(BoardError::NotPostAuthor);
         }
         let deleted = self.posts.delete(id, self.clock.now()).await?;
-        self.read_cache.forget(id);
         if !deleted {
             return Err(BoardError::PostNotFound);
         }
@@ -175,18 +141,14 @@ impl PostService {
     /// Likes a post; liking twice is one like.
     pub async fn like(&self, actor: &Actor, id: PostId) -> Result<(), BoardError> {
         self.visible(actor, id, true).await?;
-        let liked = self.posts.like(id, actor.id, self.clock.now()).await;
-        self.read_cache.forget(id);
-        liked?;
+        self.posts.like(id, actor.id, self.clock.now()).await?;
         Ok(())
     }
 
     /// Takes a like back; without a like, nothing happens.
     pub async fn unlike(&self, actor: &Actor, id: PostId) -> Result<(), BoardError> {
         self.visible(actor, id, true).await?;
-        let unliked = self.posts.unlike(id, actor.id).await;
-        self.read_cache.forget(id);
-        unliked?;
+        self.posts.unlike(id, actor.id).await?;
         Ok(())
     }
 }

@@ -3,7 +3,8 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::{TimeZone, Utc};
-use kernel::{Actor, InfraError, ManualClock, Role, Timestamp};
+use kernel::test_support::{admin, user};
+use kernel::{InfraError, ManualClock, Timestamp};
 use mockall::Sequence;
 use mockall::predicate::eq;
 
@@ -15,14 +16,6 @@ use crate::ports::{
 
 fn t0() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).single().unwrap()
-}
-
-fn user(id: i64) -> Actor {
-    Actor { id, name: format!("user{id}"), role: Role::User }
-}
-
-fn admin(id: i64) -> Actor {
-    Actor { id, name: format!("admin{id}"), role: Role::Admin }
 }
 
 /// Session 5, created by user 10 with user 11 listed, assigned to admin 1.

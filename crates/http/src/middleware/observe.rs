@@ -11,7 +11,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 use tracing::Instrument;
 
-use crate::metrics::{HTTP_DURATION, HTTP_REQUESTS};
+use crate::metrics::metrics;
 use crate::shutdown::Shutdown;
 use crate::state::AppState;
 
@@ -48,8 +48,9 @@ pub async fn observe(
     let mut res = result?;
     let status = res.status();
     let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
-    HTTP_REQUESTS.with_label_values(&[method.as_str(), route.as_str(), status.as_str()]).inc();
-    HTTP_DURATION.with_label_values(&[method.as_str(), route.as_str()]).observe(elapsed.as_secs_f64());
+    let metrics = metrics();
+    metrics.http_requests.with_label_values(&[method.as_str(), route.as_str(), status.as_str()]).inc();
+    metrics.http_duration.with_label_values(&[method.as_str(), route.as_str()]).observe(elapsed.as_secs_f64());
     let _entered = span.enter();
     let millis = elapsed.as_secs_f64() * 1000.0;
     if status.is_server_error() {

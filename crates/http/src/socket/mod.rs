@@ -20,7 +20,7 @@ use chat::ports::{ChatSubscription, Delivery};
 use chat::{ChatError, ChatEvent, ChatService, SessionId, SocketClose, SocketEffect};
 use kernel::{Actor, UserId};
 
-use crate::metrics::WEBSOCKETS_OPEN;
+use crate::metrics::metrics;
 use crate::shutdown::Shutdown;
 use frames::{ClientFrame, FrameError, INVALID_CONTENT, INVALID_FRAME, RATE_LIMITED, ServerFrame};
 use rate::TokenBucket;
@@ -99,7 +99,7 @@ pub struct OpenSocket {
 
 impl OpenSocket {
     pub fn new(users: Arc<ConnectedUsers>, user_id: UserId) -> Self {
-        WEBSOCKETS_OPEN.inc();
+        metrics().websockets_open.inc();
         users.add(user_id);
         OpenSocket { users, user_id }
     }
@@ -107,7 +107,7 @@ impl OpenSocket {
 
 impl Drop for OpenSocket {
     fn drop(&mut self) {
-        WEBSOCKETS_OPEN.dec();
+        metrics().websockets_open.dec();
         self.users.remove(self.user_id);
     }
 }

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use kernel::audit::MockAuditLog;
-use kernel::{Actor, Cursor, ManualClock, Role, Timestamp};
+use kernel::test_support::{admin, user};
+use kernel::{Cursor, ManualClock, Timestamp};
 use mockall::predicate::{always, eq};
 
 use super::*;
@@ -27,14 +28,6 @@ fn board(id: BoardId, access: BoardAccess) -> Board {
         update_date: t0(),
         delete_date: None,
     }
-}
-
-fn admin() -> Actor {
-    Actor { id: 1, name: "root".into(), role: Role::Admin }
-}
-
-fn user() -> Actor {
-    Actor { id: 7, name: "user7".into(), role: Role::User }
 }
 
 /// The ports of one test, each a mock to be given expectations before `build`. A call
@@ -90,7 +83,7 @@ fn validation_fields(err: BoardError) -> Vec<String> {
 #[tokio::test]
 async fn every_admin_action_refuses_a_non_admin_before_touching_storage() {
     let service = Fixture::new().build();
-    let u = user();
+    let u = user(7);
     let by = Some(&u);
     assert!(matches!(service.create_board(by, input("x")).await, Err(BoardError::AdminRequired)));
     assert!(matches!(service.update_board(by, 1, BoardPatch::default()).await, Err(BoardError::AdminRequired)));
@@ -112,7 +105,7 @@ async fn creating_validates_every_field_before_touching_storage() {
         access: Some("private".into()),
         ..Default::default()
     };
-    let fields = validation_fields(service.create_board(Some(&admin()), bad).await.unwrap_err());
+    let fields = validation_fields(service.create_board(Some(&admin(1)), bad).await.unwrap_err());
     assert_eq!(fields, ["access", "information", "name"]);
 }
 
@@ -122,7 +115,7 @@ async fn creating_refuses_unknown_members_naming_them() {
     fixture.with_users(&[2, 3]);
     let service = fixture.build();
     let input = BoardInput { member_ids: Some(vec![3, 9, 2, 8]), ..input("team") };
-    let err = service.create_board(Some(&admin()), input).await.unwrap_err();
+    let err = service.create_board(Some(&admin(1)), input).await.unwrap_err();
     let BoardError::Validation(errors) = err else { panic!("{err:?}") };
     assert_eq!(errors.fields()["member_ids"], ["unknown users: 8, 9"]);
 }
@@ -152,7 +145,7 @@ async fn creating_stores_the_board_with_its_members_and_records_who_did_it() {
     });
     let service = fixture.build();
     let input = BoardInput { access: Some("restricted".into()), member_ids: Some(vec![3, 2, 3]), ..input(" team ") };
-    let created = service.create_board(Some(&admin()), input).await.unwrap();
+    let created = service.create_board(Some(&admin(1)), input).await.unwrap();
     assert_eq!(created.board.id, 5);
     assert_eq!(created.member_ids, [2, 3]);
 }
@@ -178,7 +171,7 @@ async fn updating_an_unknown_board_is_not_found_and_writes_nothing() {
     let mut fixture = Fixture::new();
     fixture.directory.expect_find().returning(|_| Ok(None));
     let patch = BoardPatch { name: Some("x".into()), ..Default::default() };
-    let err = fixture.build().update_board(Some(&admin()), 9, patch).await.unwrap_err();
+    let err = fixture.build().update_board(Some(&admin(1)), 9, patch).await.unwrap_err();
     assert!(matches!(err, BoardError::BoardNotFound));
 }
 
@@ -187,7 +180,7 @@ async fn an_empty_patch_changes_and_records_nothing() {
     let mut fixture = Fixture::new();
     fixture.with_board(board(3, BoardAccess::Restricted));
     fixture.boards.expect_members_of().with(eq(vec![3])).returning(|_| Ok(vec![(3, 4), (3, 6)]));
-    let unchanged = fixture.build().update_board(Some(&admin()), 3, BoardPatch::default()).await.unwrap();
+    let unchanged = fixture.build().update_board(Some(&admin(1)), 3, BoardPatch::default()).await.unwrap();
     assert_eq!(unchanged.member_ids, [4, 6]);
 }
 
@@ -213,7 +206,7 @@ async fn showing_or_opening_a_deleted_board_restores_it() {
         assert_eq!(entry.detail, serde_json::json!({"is_visible": true, "restored": true}));
     });
     let patch = BoardPatch { is_visible: Some(true), ..Default::default() };
-    let restored = fixture.build().update_board(Some(&admin()), 3, patch).await.unwrap();
+    let restored = fixture.build().update_board(Some(&admin(1)), 3, patch).await.unwrap();
     assert_eq!(restored.board.delete_date, None);
 }
 
@@ -232,7 +225,7 @@ async fn renaming_a_deleted_board_keeps_it_deleted() {
     fixture.boards.expect_members_of().returning(|_| Ok(vec![]));
     fixture.expect_audit(|entry| assert_eq!(entry.detail, serde_json::json!({"name": "renamed"})));
     let patch = BoardPatch { name: Some("renamed".into()), ..Default::default() };
-    fixture.build().update_board(Some(&admin()), 3, patch).await.unwrap();
+    fixture.build().update_board(Some(&admin(1)), 3, patch).await.unwrap();
 }
 
 #[tokio::test]
@@ -249,9 +242,9 @@ async fn updating_the_members_checks_them_and_replaces_the_list() {
     fixture.expect_audit(|entry| assert_eq!(entry.detail, serde_json::json!({"member_ids": [4, 5]})));
     let service = fixture.build();
     let patch = BoardPatch { member_ids: Some(vec![5, 4]), ..Default::default() };
-    assert_eq!(service.update_board(Some(&admin()), 3, patch).await.unwrap().member_ids, [4, 5]);
+    assert_eq!(service.update_board(Some(&admin(1)), 3, patch).await.unwrap().member_ids, [4, 5]);
     let unknown = BoardPatch { member_ids: Some(vec![4, 77]), ..Default::default() };
-    assert_eq!(validation_fields(service.update_board(Some(&admin()), 3, unknown).await.unwrap_err()), ["member_ids"]);
+    assert_eq!(validation_fields(service.update_board(Some(&admin(1)), 3, unknown).await.unwrap_err()), ["member_ids"]);
 }
 
 #[tokio::test]
@@ -269,8 +262,8 @@ async fn deleting_is_soft_and_recorded_once() {
         assert_eq!(entry.detail["name"], "board3");
     });
     let service = fixture.build();
-    service.delete_board(Some(&admin()), 3).await.unwrap();
-    service.delete_board(Some(&admin()), 3).await.unwrap();
+    service.delete_board(Some(&admin(1)), 3).await.unwrap();
+    service.delete_board(Some(&admin(1)), 3).await.unwrap();
 }
 
 #[tokio::test]
@@ -281,7 +274,7 @@ async fn users_list_the_boards_they_may_read_and_learn_where_they_may_write() {
     let page =
         Page { items: vec![board(1, BoardAccess::Public), closed, board(3, BoardAccess::Restricted)], next: None };
     fixture.boards.expect_list_readable().with(eq(7), always()).times(1).returning(move |_, _| Ok(page.clone()));
-    let listed = fixture.build().list_readable(&user(), PageRequest::first()).await.unwrap();
+    let listed = fixture.build().list_readable(&user(7), PageRequest::first()).await.unwrap();
     let rights: Vec<(BoardId, bool)> = listed.items.iter().map(|b| (b.board.id, b.can_write)).collect();
     assert_eq!(rights, [(1, true), (2, false), (3, true)]);
 }
@@ -295,7 +288,7 @@ async fn admins_list_every_board_and_may_write_everywhere() {
     deleted.delete_date = Some(t0());
     let page = Page { items: vec![board(1, BoardAccess::Public), deleted], next: Some(Cursor::by_id(2)) };
     fixture.boards.expect_list_all().times(1).returning(move |_| Ok(page.clone()));
-    let listed = fixture.build().list_readable(&admin(), PageRequest::first()).await.unwrap();
+    let listed = fixture.build().list_readable(&admin(1), PageRequest::first()).await.unwrap();
     assert!(listed.items.iter().all(|b| b.can_write));
     assert_eq!(listed.next, Some(Cursor::by_id(2)));
 }
@@ -323,10 +316,10 @@ async fn one_board_follows_the_access_rules() {
     fixture.with_board(closed);
     fixture.directory.expect_is_member().with(eq(2), eq(7)).returning(|_, _| Ok(false));
     let service = fixture.build();
-    assert!(matches!(service.board(&user(), 1).await, Err(BoardError::BoardNotFound)));
-    assert!(matches!(service.board(&user(), 2).await, Err(BoardError::Forbidden)));
-    assert!(!service.board(&user(), 3).await.unwrap().can_write);
-    assert!(service.board(&admin(), 1).await.unwrap().can_write);
+    assert!(matches!(service.board(&user(7), 1).await, Err(BoardError::BoardNotFound)));
+    assert!(matches!(service.board(&user(7), 2).await, Err(BoardError::Forbidden)));
+    assert!(!service.board(&user(7), 3).await.unwrap().can_write);
+    assert!(service.board(&admin(1), 1).await.unwrap().can_write);
 }
 
 #[tokio::test]
@@ -336,7 +329,7 @@ async fn replacing_memberships_names_unknown_and_public_boards() {
     fixture.boards.expect_find_many().with(eq(vec![1, 2, 3, 4])).returning(|_| {
         Ok(vec![board(1, BoardAccess::Public), board(2, BoardAccess::Restricted), board(4, BoardAccess::Public)])
     });
-    let err = fixture.build().replace_memberships(Some(&admin()), 7, &[4, 3, 2, 1]).await.unwrap_err();
+    let err = fixture.build().replace_memberships(Some(&admin(1)), 7, &[4, 3, 2, 1]).await.unwrap_err();
     let BoardError::Validation(errors) = err else { panic!("{err:?}") };
     let messages = &errors.fields()["board_ids"];
     assert_eq!(messages.len(), 2, "{messages:?}");
@@ -348,7 +341,7 @@ async fn replacing_memberships_names_unknown_and_public_boards() {
 async fn replacing_memberships_of_an_unknown_user_is_not_found() {
     let mut fixture = Fixture::new();
     fixture.with_users(&[]);
-    let err = fixture.build().replace_memberships(Some(&admin()), 99, &[]).await.unwrap_err();
+    let err = fixture.build().replace_memberships(Some(&admin(1)), 99, &[]).await.unwrap_err();
     assert!(matches!(err, BoardError::UserNotFound));
 }
 
@@ -372,7 +365,7 @@ async fn replacing_memberships_records_what_was_added_and_removed() {
         assert_eq!((entry.target_type.as_str(), entry.target_id), ("user", Some(7)));
         assert_eq!(entry.detail, serde_json::json!({"board_ids": [2, 3], "added": [3], "removed": [5]}));
     });
-    let now = fixture.build().replace_memberships(Some(&admin()), 7, &[3, 2, 3]).await.unwrap();
+    let now = fixture.build().replace_memberships(Some(&admin(1)), 7, &[3, 2, 3]).await.unwrap();
     assert_eq!(now, [2, 3]);
 }
 
@@ -386,7 +379,7 @@ async fn replacing_memberships_with_the_same_set_records_nothing() {
         .returning(|ids| Ok(ids.into_iter().map(|id| board(id, BoardAccess::Restricted)).collect()));
     fixture.boards.expect_restricted_boards_of().returning(|_| Ok(vec![2]));
     fixture.boards.expect_replace_restricted_memberships().times(1).returning(|_, _, _| Ok(()));
-    fixture.build().replace_memberships(Some(&admin()), 7, &[2]).await.unwrap();
+    fixture.build().replace_memberships(Some(&admin(1)), 7, &[2]).await.unwrap();
 }
 
 #[tokio::test]

@@ -9,20 +9,7 @@ use super::*;
 use crate::board::model::BoardAccess;
 use crate::comment::ports::MockCommentRepository;
 use crate::post::ports::MockPostRepository;
-use crate::test_support::{admin, board, clock, gate, open_gate, post, t0, user};
-
-fn comment(id: i64, author: i64) -> Comment {
-    Comment {
-        id,
-        post_id: 5,
-        author: Author { id: author, name: format!("user{author}") },
-        content: "nice".into(),
-        create_date: t0(),
-        update_date: t0(),
-        is_file_attached: false,
-        attachments: vec![],
-    }
-}
+use crate::test_support::{admin, board, clock, comment, gate, open_gate, post, user};
 
 struct Fixture {
     comments: MockCommentRepository,

@@ -7,10 +7,14 @@ use mockall::predicate::{always, eq};
 
 use super::*;
 use crate::board::model::{Board, BoardAccess};
+use crate::comment::model::Comment;
+use crate::comment::ports::MockCommentRepository;
+use crate::comment::service::CommentService;
+use crate::post::cached::PostReadCaching;
 use crate::post::model::PostSort;
 use crate::post::ports::MockPostRepository;
 use crate::post::read_cache::PostReadCache;
-use crate::test_support::{admin, board, clock, gate, open_gate, post, user};
+use crate::test_support::{admin, board, clock, comment, gate, open_gate, post, user};
 use crate::view::MockViewSink;
 
 struct Fixture {
@@ -204,10 +208,19 @@ async fn storage_failures_surface_as_infrastructure_errors() {
     assert!(matches!(service.read(&user(3), 5).await, Err(BoardError::Infra(InfraError::Unavailable(_)))));
 }
 
-/// A fixture whose reads go through a read cache of one second.
+fn caching() -> PostReadCaching {
+    PostReadCaching::new(Arc::new(PostReadCache::new(chrono::Duration::seconds(1))), clock())
+}
+
+/// A fixture whose post repository and view sink are wrapped by a read cache of one second;
+/// the service itself is built exactly as without it.
 fn cached(f: Fixture) -> (PostService, Arc<ViewCounter>) {
-    let (service, views) = f.build();
-    (service.with_read_cache(Arc::new(PostReadCache::new(chrono::Duration::seconds(1)))), views)
+    cached_with(f, &caching())
+}
+
+fn cached_with(f: Fixture, caching: &PostReadCaching) -> (PostService, Arc<ViewCounter>) {
+    let views = Arc::new(ViewCounter::new(caching.view_sink(Arc::new(f.sink))));
+    (PostService::new(caching.posts(Arc::new(f.posts)), f.gate, views.clone(), clock()), views)
 }
 
 #[tokio::test]
@@ -286,4 +299,80 @@ async fn a_view_flush_makes_cached_reads_load_the_stored_count_again() {
     assert_eq!(service.read(&user(3), 5).await.unwrap().post.number_of_view, 12);
     views.flush().await.unwrap();
     assert_eq!(service.read(&user(3), 5).await.unwrap().post.number_of_view, 13, "12 stored plus this read");
+}
+
+#[tokio::test]
+async fn a_comment_written_by_the_comment_service_shows_on_the_next_read_of_a_cached_post() {
+    // The stored comment count, raised by the comment repository's insert.
+    let stored = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let mut f = Fixture::new();
+    let board = f.board.clone();
+    let count = stored.clone();
+    f.posts.expect_find_detail().returning(move |_, _| {
+        let mut post = post(5, 2);
+        post.number_of_comment = count.load(std::sync::atomic::Ordering::SeqCst);
+        Ok(Some((PostDetail { post, liked_by_me: false, attachments: vec![] }, board.clone())))
+    });
+    let mut comments = MockCommentRepository::new();
+    let count = stored.clone();
+    comments.expect_create().times(1).returning(move |new| {
+        count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(Some(Comment { post_id: new.post_id, ..comment(9, 3) }))
+    });
+    let mut comment_posts = MockPostRepository::new();
+    comment_posts.expect_find().returning(|_| Ok(Some(post(5, 2))));
+    let caching = caching();
+    let (service, _) = cached_with(f, &caching);
+    // The comment service is given the wrapped repository and nothing else: no cache handle.
+    let comment_service =
+        CommentService::new(caching.comments(Arc::new(comments)), Arc::new(comment_posts), open_gate(), clock());
+
+    assert_eq!(service.read(&user(3), 5).await.unwrap().post.number_of_comment, 0);
+    stored.store(7, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(service.read(&user(3), 5).await.unwrap().post.number_of_comment, 0, "served from the cache");
+    stored.store(0, std::sync::atomic::Ordering::SeqCst);
+    comment_service.create(&user(3), 5, "first").await.unwrap();
+    assert_eq!(service.read(&user(3), 5).await.unwrap().post.number_of_comment, 1, "the insert dropped the entry");
+}
+
+#[tokio::test]
+async fn closing_a_board_through_the_board_service_bites_at_once_on_its_cached_posts() {
+    use crate::board::ports::MockBoardRepository;
+    use crate::board::service::{BoardPorts, BoardService};
+    use crate::board::values::BoardPatch;
+
+    let closed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut f = Fixture::new();
+    let is_closed = closed.clone();
+    f.posts.expect_find_detail().returning(move |_, _| {
+        let open = !is_closed.load(std::sync::atomic::Ordering::SeqCst);
+        let board = board(1, BoardAccess::Public, open, true);
+        Ok(Some((PostDetail { post: post(5, 2), liked_by_me: false, attachments: vec![] }, board)))
+    });
+    let mut boards = MockBoardRepository::new();
+    let open_board = board(1, BoardAccess::Public, true, true);
+    boards.expect_find_many().returning(move |_| Ok(vec![open_board.clone()]));
+    let hidden = board(1, BoardAccess::Public, false, true);
+    boards.expect_update().times(1).returning(move |_, _, _, _| {
+        closed.store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(Some(hidden.clone()))
+    });
+    boards.expect_members_of().returning(|_| Ok(vec![]));
+    let mut directory = crate::board::access::MockBoardDirectory::new();
+    directory.expect_find().returning(|_| Ok(Some(board(1, BoardAccess::Public, true, true))));
+    let mut audit = kernel::audit::MockAuditLog::new();
+    audit.expect_record().returning(|_| Ok(()));
+    let caching = caching();
+    let (service, _) = cached_with(f, &caching);
+    let board_service = BoardService::new(BoardPorts {
+        boards: caching.boards(Arc::new(boards)),
+        directory: Arc::new(directory),
+        audit: Arc::new(audit),
+        clock: clock(),
+    });
+
+    assert!(service.read(&user(3), 5).await.is_ok());
+    let patch = BoardPatch { is_visible: Some(false), ..BoardPatch::default() };
+    board_service.update_board(Some(&admin(1)), 1, patch).await.unwrap();
+    assert!(matches!(service.read(&user(3), 5).await, Err(BoardError::BoardNotFound)), "hidden at once");
 }

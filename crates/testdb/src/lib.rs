@@ -92,7 +92,7 @@ async fn fresh_sqlite() -> Result<TestDatabase, DbErr> {
         .map_err(|e| DbErr::Custom(format!("cannot create a temporary directory: {e}")))?;
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("agora.db").display());
     let mut options = ConnectOptions::new(url.clone());
-    options.map_sqlx_sqlite_opts(crate::db::tune_sqlite);
+    options.map_sqlx_sqlite_opts(persistence::db::tune_sqlite);
     let conn = Database::connect(options).await?;
     Ok(TestDatabase { conn, url, dir: Some(dir), server: None })
 }
