@@ -4,4 +4,7 @@
 pub mod ai;
 pub mod board;
 pub mod chat;
+pub mod codes;
 pub mod identity;
+
+pub use codes::ErrorCode;

@@ -2,7 +2,7 @@
 
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use identity::service::SignupInput;
 use identity::{LoginOutcome, TokenPair};
@@ -12,6 +12,7 @@ use crate::dto::accounts::{
     DeactivateRequest, LoginRequest, PasswordChange, PasswordResetConfirm, PasswordResetRequest, ProfileUpdate,
     RefreshRequest, SignupRequest, TokenResponse, UserDto,
 };
+use crate::errors::ErrorCode;
 use crate::extract::body::OptionalJson;
 use crate::extract::{Auth, JsonBody, JsonOrForm};
 use crate::middleware::cors::origin_forbidden;
@@ -43,8 +44,7 @@ fn rate_limit(state: &AppState, req: &HttpRequest, action: Action) -> Result<(),
     };
     state.limiter.check(action, ip).map_err(|wait| {
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "request.rate_limited", "Too many attempts; slow down.")
-            .with_header(header::RETRY_AFTER, seconds.max(1).to_string())
+        ApiError::new(ErrorCode::RequestRateLimited, "Too many attempts; slow down.").with_retry_after(seconds.max(1))
     })
 }
 
@@ -146,7 +146,7 @@ pub async fn refresh(
         Some(token) => token,
         None => {
             let cookie = req.cookie(REFRESH_COOKIE).ok_or_else(|| {
-                ApiError::unauthorized("auth.token_missing", "Send the refresh token in the body or the cookie.")
+                ApiError::unauthorized(ErrorCode::AuthTokenMissing, "Send the refresh token in the body or the cookie.")
             })?;
             // The cookie rides along on cross-site requests; only our own origin (or a
             // configured one) may use it.

@@ -13,6 +13,7 @@ use crate::dto::ai::{
     CreateModelRequest, DatasetDto, DatasetUploadForm, InferenceDto, InferenceListQuery, InferenceRequest, ModelDto,
     UpdateInferenceRequest, UpdateModelRequest, WaitQuery,
 };
+use crate::extract::multipart::{malformed_multipart, require_multipart};
 use crate::extract::{AdminAuth, Auth, JsonBody, PageDto, PageQuery, QueryParams, page_request};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -392,10 +393,6 @@ pub async fn list_datasets(
     Ok(web::Json(PageDto::from_page(datasets, &state.cursors, DATASETS_SCOPE, DatasetDto::from)))
 }
 
-fn malformed(err: impl std::fmt::Display) -> ApiError {
-    ApiError::bad_request("request.malformed_multipart", format!("The multipart body cannot be read: {err}"))
-}
-
 fn invalid_part(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::validation(FieldErrors::single(field, message))
 }
@@ -404,7 +401,7 @@ fn invalid_part(field: &str, message: impl Into<String>) -> ApiError {
 async fn read_part(field: &mut Field, limit: usize) -> Result<Option<Vec<u8>>, ApiError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(malformed)?;
+        let chunk = chunk.map_err(malformed_multipart)?;
         if bytes.len() + chunk.len() > limit {
             return Ok(None);
         }
@@ -415,24 +412,12 @@ async fn read_part(field: &mut Field, limit: usize) -> Result<Option<Vec<u8>>, A
 
 /// Reads the `file` and `name` parts of a dataset upload, stopping at the size limit.
 async fn read_upload(req: &HttpRequest, payload: web::Payload, max_bytes: usize) -> Result<DatasetUpload, ApiError> {
-    let is_form_data = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("multipart/form-data"));
-    if !is_form_data {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
-            "The body must be multipart/form-data with a `file` part.",
-        ));
-    }
+    require_multipart(req, "a `file` part and an optional `name` part")?;
     let mut multipart = Multipart::new(req.headers(), payload);
     let mut upload = DatasetUpload::default();
     let mut has_file = false;
     while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(malformed)?;
+        let mut field = field.map_err(malformed_multipart)?;
         match field.name().unwrap_or_default() {
             "file" => {
                 if has_file {

@@ -25,7 +25,7 @@ async fn upload(
     multipart: Multipart,
     target: AttachTarget,
 ) -> Result<HttpResponse, ApiError> {
-    require_multipart(req)?;
+    require_multipart(req, "one or more `file` parts")?;
     let mut parts = MultipartFiles::new(multipart);
     let attachments = state.attachments.upload(auth.actor(), target, &mut parts).await?;
     let body: Vec<AttachmentDto> = attachments.into_iter().map(AttachmentDto::from).collect();

@@ -1,11 +1,11 @@
 //! The chat WebSocket handshake: origin, credentials and membership are checked before the
 //! upgrade, so a refused client gets a problem document and no socket.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use kernel::Actor;
 
 use crate::dto::chat::SocketQuery;
+use crate::errors::ErrorCode;
 use crate::extract::QueryParams;
 use crate::extract::auth::bearer_token;
 use crate::middleware::cors::origin_forbidden;
@@ -18,8 +18,9 @@ async fn socket_actor(state: &AppState, req: &HttpRequest, query: &SocketQuery) 
         let user_id = state.chat.redeem_ticket(ticket).await?;
         return Ok(state.accounts.active_actor(user_id).await?);
     }
-    let token = bearer_token(req)
-        .ok_or_else(|| ApiError::unauthorized("auth.token_missing", "Send a ticket as ?ticket= or a bearer token."))?;
+    let token = bearer_token(req).ok_or_else(|| {
+        ApiError::unauthorized(ErrorCode::AuthTokenMissing, "Send a ticket as ?ticket= or a bearer token.")
+    })?;
     Ok(state.accounts.authenticate(&token).await?.actor)
 }
 
@@ -74,15 +75,11 @@ pub async fn connect(
     // The handshake is checked first so that a request that could never upgrade does not
     // spend a ticket; nothing is sent until the checks below pass.
     let (response, session, stream) = actix_ws::handle(&req, body).map_err(|err| {
-        ApiError::bad_request("chat.websocket_expected", format!("This route opens a WebSocket: {err}"))
+        ApiError::new(ErrorCode::ChatWebsocketExpected, format!("This route opens a WebSocket: {err}"))
     })?;
     let actor = socket_actor(&state, &req, &query.0).await?;
     if state.shutdown.is_started() {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "server.unavailable",
-            "The server is shutting down; connect again shortly.",
-        ));
+        return Err(ApiError::new(ErrorCode::ServerUnavailable, "The server is shutting down; connect again shortly."));
     }
     let session_id = id.into_inner();
     let grant = state.chat.open_socket(&actor, session_id).await?;

@@ -54,7 +54,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthStatus>
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>, req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
     if !state.client.may_read_metrics(&req) {
-        return Err(ApiError::not_found("route.not_found", "No resource exists at this path."));
+        return Err(ApiError::new(crate::errors::ErrorCode::RouteNotFound, "No resource exists at this path."));
     }
     let text = crate::metrics::render().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text))
