@@ -55,7 +55,7 @@ impl ApiError {
     /// The problem of an error the framework raised with `status` (not one of ours): the
     /// registry's code for that status, the status kept as it was.
     pub fn framework(status: StatusCode, detail: impl Into<String>) -> Self {
-        ApiError { status, ..ApiError::new(ErrorCode::for_status(status), detail) }
+        ApiError { status, ..ApiError::new(framework_code(status), detail) }
     }
 
     pub fn with_header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
@@ -106,6 +106,24 @@ impl ApiError {
             errors: self.errors.as_ref().map(|e| e.fields().clone()),
             request_id: None,
         }
+    }
+}
+
+/// The code answered for the framework's own errors of `status`.
+fn framework_code(status: StatusCode) -> ErrorCode {
+    match status {
+        StatusCode::BAD_REQUEST => ErrorCode::RequestBadRequest,
+        StatusCode::UNAUTHORIZED => ErrorCode::AuthUnauthorized,
+        StatusCode::FORBIDDEN => ErrorCode::AuthForbidden,
+        StatusCode::NOT_FOUND => ErrorCode::RouteNotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::RouteMethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::RequestTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::RequestUnsupportedMediaType,
+        StatusCode::UNPROCESSABLE_ENTITY => ErrorCode::RequestValidationFailed,
+        StatusCode::TOO_MANY_REQUESTS => ErrorCode::RequestRateLimited,
+        StatusCode::SERVICE_UNAVAILABLE => ErrorCode::ServerUnavailable,
+        s if s.is_server_error() => ErrorCode::ServerInternal,
+        _ => ErrorCode::RequestError,
     }
 }
 

@@ -16,7 +16,6 @@ impl From<AiError> for ApiError {
             AiError::ModelNameTaken => ApiError::new(ErrorCode::AiModelNameTaken, detail),
             AiError::ModelNotReady(_) => ApiError::new(ErrorCode::AiModelNotReady, detail),
             AiError::ModelBusy => ApiError::new(ErrorCode::AiModelBusy, detail),
-            AiError::DatasetNotFound => ApiError::new(ErrorCode::AiDatasetNotFound, detail),
             AiError::DatasetNameTaken => ApiError::new(ErrorCode::AiDatasetNameTaken, detail),
             AiError::MalformedDataset(problem) => ApiError::invalid(
                 ErrorCode::AiDatasetInvalid,

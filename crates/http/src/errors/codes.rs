@@ -168,8 +168,6 @@ registry! {
         "The model is not trained (or, for users, not available) and serves no inferences."),
     AiModelBusy = ("ai.model_busy", CONFLICT, Problem, "Model busy",
         "The model is already queued or training."),
-    AiDatasetNotFound = ("ai.dataset_not_found", NOT_FOUND, Problem, "Dataset not found",
-        "No dataset has this id."),
     AiDatasetNameTaken = ("ai.dataset_name_taken", CONFLICT, Problem, "Dataset name taken",
         "Another dataset has this name."),
     AiDatasetInvalid = ("ai.dataset_invalid", UNPROCESSABLE_ENTITY, Problem, "Dataset invalid",
@@ -211,22 +209,9 @@ registry! {
 }
 
 impl ErrorCode {
-    /// The code answered by the framework's own errors of `status`.
-    pub fn for_status(status: StatusCode) -> ErrorCode {
-        match status {
-            StatusCode::BAD_REQUEST => ErrorCode::RequestBadRequest,
-            StatusCode::UNAUTHORIZED => ErrorCode::AuthUnauthorized,
-            StatusCode::FORBIDDEN => ErrorCode::AuthForbidden,
-            StatusCode::NOT_FOUND => ErrorCode::RouteNotFound,
-            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::RouteMethodNotAllowed,
-            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::RequestTooLarge,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::RequestUnsupportedMediaType,
-            StatusCode::UNPROCESSABLE_ENTITY => ErrorCode::RequestValidationFailed,
-            StatusCode::TOO_MANY_REQUESTS => ErrorCode::RequestRateLimited,
-            StatusCode::SERVICE_UNAVAILABLE => ErrorCode::ServerUnavailable,
-            s if s.is_server_error() => ErrorCode::ServerInternal,
-            _ => ErrorCode::RequestError,
-        }
+    /// The entry of a code string, if the registry has one.
+    pub fn parse(code: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.code() == code)
     }
 
     /// Whether a problem document can carry this code.
@@ -279,3 +264,6 @@ pub struct ErrorCodeEntry {
     pub description: &'static str,
     pub channel: Channel,
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,10 +6,11 @@ use kernel::Actor;
 
 use crate::dto::chat::SocketQuery;
 use crate::errors::ErrorCode;
+use crate::errors::docs::operation_errors;
 use crate::extract::QueryParams;
 use crate::extract::auth::bearer_token;
 use crate::middleware::cors::origin_forbidden;
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::socket::{ChatSocket, MAX_FRAME_BYTES, OpenSocket};
 use crate::state::AppState;
 
@@ -23,6 +24,8 @@ async fn socket_actor(state: &AppState, req: &HttpRequest, query: &SocketQuery) 
     })?;
     Ok(state.accounts.authenticate(&token).await?.actor)
 }
+
+operation_errors!(ConnectErrors: ChatWebsocketExpected, ChatTicketInvalid, AuthOriginForbidden, ChatForbidden, ChatSessionNotFound, ChatSessionClosed);
 
 /// Opens the live chat of a session (members and admins) as a WebSocket.
 ///
@@ -53,12 +56,7 @@ async fn socket_actor(state: &AppState, req: &HttpRequest, query: &SocketQuery) 
     params(("id" = i64, Path, description = "Session id"), SocketQuery),
     responses(
         (status = 101, description = "Switching Protocols: the WebSocket is open"),
-        (status = 400, description = "`chat.websocket_expected`: not a WebSocket handshake", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`chat.ticket_invalid` (forged, expired or used ticket), `auth.token_missing` or another token problem", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.origin_forbidden`, `chat.forbidden` (not a member) or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`chat.session_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`chat.session_closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`server.unavailable`: shutting down, or the chat bus is down", body = Problem, content_type = "application/problem+json"),
+        ConnectErrors,
     )
 )]
 #[get("/chat/sessions/{id}/ws")]
