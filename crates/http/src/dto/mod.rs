@@ -6,3 +6,6 @@ pub mod ai;
 pub mod boards;
 pub mod chat;
 pub mod posts;
+
+#[cfg(test)]
+mod limits_tests;

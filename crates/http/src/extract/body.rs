@@ -1,5 +1,10 @@
 //! JSON (and form) bodies with precise errors: malformed syntax is 400, a well-formed body
 //! with a wrong type or a missing field is 422 naming the field, an oversized one is 413.
+//!
+//! Body limits are not refused here: the contract is one 422 naming every invalid field,
+//! the ones only the database can judge (unknown member ids, datasets) included, so the
+//! domain's `parse`, which reads the same length constants as the DTOs' `validator` rules,
+//! refuses them all at once.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
