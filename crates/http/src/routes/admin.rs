@@ -149,6 +149,7 @@ operation_errors!(ListBoardsErrors: AuthAdminRequired);
 /// Every board, hidden and deleted ones too, in id order, with its members.
 #[utoipa::path(
     tag = "admin",
+    operation_id = "list_all_boards",
     params(PageQuery),
     responses(
         (status = 200, body = PageDto<AdminBoardDto>),
