@@ -21,8 +21,6 @@ pub enum AiError {
     /// A training of this model is already queued or running.
     #[error("this model is already queued for training or training")]
     ModelBusy,
-    #[error("dataset not found")]
-    DatasetNotFound,
     #[error("a dataset with this name already exists")]
     DatasetNameTaken,
     /// The uploaded file is not a usable dataset; the error names the line and column.

@@ -45,7 +45,10 @@ impl CursorCodec {
     /// Reads a cursor made by [`encode`](Self::encode) for the same scope.
     pub fn decode(&self, scope: &str, raw: &str) -> Result<Cursor, ApiError> {
         let invalid = || {
-            ApiError::bad_request("pagination.invalid_cursor", "The cursor is not one this server made for this list.")
+            ApiError::new(
+                crate::errors::ErrorCode::PaginationInvalidCursor,
+                "The cursor is not one this server made for this list.",
+            )
         };
         let (payload, tag) = raw.split_once('.').ok_or_else(invalid)?;
         let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid())?;
@@ -81,7 +84,7 @@ mod tests {
         assert!(codec.decode("users", &forged).is_err(), "changed position");
         for garbage in ["", ".", "abc", "MTIz", "a.b.c", "%%%"] {
             let err = codec.decode("users", garbage).unwrap_err();
-            assert_eq!(err.code, "pagination.invalid_cursor");
+            assert_eq!(err.code, crate::errors::ErrorCode::PaginationInvalidCursor);
         }
     }
 }

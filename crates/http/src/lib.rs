@@ -51,7 +51,7 @@ impl Default for ServerSettings {
 /// The complete OpenAPI document, as served at [`OPENAPI_PATH`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut api) = routes_app(App::new()).split_for_parts();
-    openapi::add_common_responses(&mut api);
+    openapi::complete(&mut api);
     api
 }
 
@@ -64,6 +64,7 @@ where
         .service(routes::health::live)
         .service(routes::health::ready)
         .service(routes::health::metrics)
+        .service(routes::docs::errors)
         .service(
             scope::scope("/api/v1")
                 .configure(routes::accounts::configure)
@@ -96,7 +97,7 @@ pub fn build_app(
     )
     .split_for_parts();
     let mut api = api;
-    openapi::add_common_responses(&mut api);
+    openapi::complete(&mut api);
     let table = web::Data::new(openapi::RouteTable::from_openapi(&api));
     app.app_data(table)
         .service(

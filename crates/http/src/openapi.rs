@@ -1,5 +1,6 @@
-//! The OpenAPI document's frame (info, security schemes, tags) and the route table that
-//! tells a wrong method (405) from an unknown path (404).
+//! The OpenAPI document's frame (info, security schemes, tags), its completion with the
+//! error registry, and the route table that tells a wrong method (405) from an unknown
+//! path (404).
 
 use utoipa::Modify;
 use utoipa::OpenApi;
@@ -16,12 +17,16 @@ pub const OAUTH2: &str = "oauth2";
         title = "Agora API",
         version = "1",
         description = "Accounts, administration, boards, chat with admins and asynchronous AI jobs. \
-            Every error is an RFC 9457 `application/problem+json` document with a stable `code`."
+            Every error is an RFC 9457 `application/problem+json` document with a stable `code`. \
+            Each operation lists the codes it can answer in `x-error-codes` (code to status); the \
+            whole registry, with each code's title and meaning, is this document's `x-error-codes` \
+            and `GET /api-docs/errors`."
     ),
     modifiers(&Security),
     security(("bearer" = []), ("oauth2" = [])),
     tags(
         (name = "health", description = "Liveness, readiness and metrics"),
+        (name = "docs", description = "The registry of problem codes (the OpenAPI document itself is at `/api-docs/openapi.json`)"),
         (name = "auth", description = "Signup, login, tokens and password reset"),
         (name = "users", description = "The caller's own account"),
         (name = "admin", description = "Administration: users, moderation, board memberships, boards in every state and the audit trail (admins only)"),
@@ -32,7 +37,7 @@ pub const OAUTH2: &str = "oauth2";
         (name = "comments", description = "Comments on posts"),
         (name = "attachments", description = "Files attached to posts and comments"),
     ),
-    components(schemas(crate::problem::Problem))
+    components(schemas(crate::problem::Problem, crate::errors::codes::ErrorCodeEntry))
 )]
 pub struct ApiDoc;
 
@@ -126,69 +131,54 @@ impl PathItemMethods for utoipa::openapi::PathItem {
     }
 }
 
-/// Documents the error statuses every operation of a kind can answer, so that each
-/// handler lists only its own: bodies can be malformed (400), too large (413), of another
-/// media type (415) or invalid (422); query parameters can be invalid (422); ids in the
-/// path can be unknown (404); protected routes answer 401 without a valid token; and any
-/// route that reaches the database can answer 503 while it is down.
-pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::path::ParameterIn;
-    use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+/// Completes the document made from the routes: the error responses and codes of every
+/// operation, and the registry's whole list as the document's `x-error-codes`.
+pub fn complete(api: &mut utoipa::openapi::OpenApi) {
+    crate::errors::docs::ErrorResponses.modify(api);
+    describe_responses(api);
+}
 
-    let problem = |description: &str| {
-        RefOr::T(
-            ResponseBuilder::new()
-                .description(description)
-                .content("application/problem+json", Content::new(Some(Ref::from_schema_name("Problem"))))
-                .build(),
-        )
-    };
-    for (path, item) in api.paths.paths.iter_mut() {
-        let reaches_database = !matches!(path.as_str(), "/health/live" | "/metrics");
-        let path_has_params = path.contains('{');
-        for operation in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-            &mut item.head,
-            &mut item.options,
-        ]
-        .into_iter()
-        .flatten()
+/// OpenAPI requires a `description` on every response; a success response whose
+/// annotation gives none gets its status phrase.
+fn describe_responses(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+
+    for item in api.paths.paths.values_mut() {
+        for operation in
+            [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
         {
-            let has_body = operation.request_body.is_some();
-            let has_query = operation
-                .parameters
-                .iter()
-                .flatten()
-                .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query));
-            let public = operation.security.as_ref().is_some_and(|requirements| {
-                requirements.iter().all(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
-            });
-            let mut add = |status: &str, description: &str| {
-                operation.responses.responses.entry(status.to_owned()).or_insert_with(|| problem(description));
-            };
-            if has_body {
-                add("400", "Malformed body (`request.malformed_json`)");
-                add("413", "Body too large (`request.too_large`)");
-                add("415", "Unsupported media type (`request.unsupported_media_type`)");
-                add("422", "Invalid fields (`request.validation_failed`, with `errors`)");
+            for (status, response) in operation.responses.responses.iter_mut() {
+                if let RefOr::T(response) = response
+                    && response.description.is_empty()
+                {
+                    let phrase = status
+                        .parse::<u16>()
+                        .ok()
+                        .and_then(|s| actix_web::http::StatusCode::from_u16(s).ok())
+                        .and_then(|s| s.canonical_reason());
+                    response.description = phrase.unwrap_or("Success").to_owned();
+                }
             }
-            if has_query {
-                add("400", "Invalid cursor (`pagination.invalid_cursor`)");
-                add("422", "Invalid query parameters (`request.validation_failed`, with `errors`)");
-            }
-            if path_has_params {
-                add("404", "Not found");
-            }
-            if !public {
-                add("401", "Missing, invalid, expired or revoked token (`auth.*`), with `WWW-Authenticate: Bearer`");
-                add("403", "Not allowed (e.g. `user.banned`)");
-            }
-            if reaches_database {
-                add("503", "A dependency is unavailable (`server.unavailable`), with `Retry-After`");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// What openapi-spec-validator checks first (`make fuzz` runs it on the served
+    /// document): every response is described and no operationId is used twice.
+    #[test]
+    fn every_response_is_described_and_operation_ids_are_unique() {
+        let api = serde_json::to_value(crate::openapi()).unwrap_or_default();
+        let mut ids = std::collections::BTreeSet::new();
+        for (path, item) in api["paths"].as_object().into_iter().flatten() {
+            for (method, operation) in item.as_object().into_iter().flatten() {
+                let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
+                assert!(ids.insert(id.clone()), "{method} {path}: operationId {id} is used twice");
+                for (status, response) in operation["responses"].as_object().into_iter().flatten() {
+                    let described = response["description"].as_str().is_some_and(|d| !d.is_empty());
+                    assert!(described, "{method} {path} {status} has no description");
+                }
             }
         }
     }

@@ -9,14 +9,17 @@ use kernel::{FieldErrors, InfraError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::errors::codes::ErrorCode;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// An error response: the status, a stable machine `code`, a human `detail`, optional field
-/// errors and extra headers (`WWW-Authenticate`, `Retry-After`, `Allow`).
+/// An error response: a registry entry (its code and status), a human `detail`, optional
+/// field errors and extra headers (`WWW-Authenticate`, `Retry-After`, `Allow`).
 #[derive(Debug, Clone)]
 pub struct ApiError {
+    /// The entry's status, except for framework errors answered with their own status.
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub detail: String,
     pub errors: Option<FieldErrors>,
     pub headers: Vec<(HeaderName, String)>,
@@ -44,8 +47,15 @@ pub struct Problem {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError { status, code, detail: detail.into(), errors: None, headers: Vec::new() }
+    /// A problem with the status of `code`'s registry entry.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        ApiError { status: code.status(), code, detail: detail.into(), errors: None, headers: Vec::new() }
+    }
+
+    /// The problem of an error the framework raised with `status` (not one of ours): the
+    /// registry's code for that status, the status kept as it was.
+    pub fn framework(status: StatusCode, detail: impl Into<String>) -> Self {
+        ApiError { status, ..ApiError::new(framework_code(status), detail) }
     }
 
     pub fn with_header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
@@ -55,63 +65,65 @@ impl ApiError {
 
     /// 422 with field errors.
     pub fn validation(errors: FieldErrors) -> Self {
-        let mut error = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "request.validation_failed",
-            format!("The request is invalid: {errors}"),
-        );
-        error.errors = Some(errors);
-        error
+        ApiError::invalid(ErrorCode::RequestValidationFailed, format!("The request is invalid: {errors}"), errors)
     }
 
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, code, detail)
-    }
-
-    pub fn not_found(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::NOT_FOUND, code, detail)
-    }
-
-    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::FORBIDDEN, code, detail)
-    }
-
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::CONFLICT, code, detail)
+    /// A problem of `code` with field errors.
+    pub fn invalid(code: ErrorCode, detail: impl Into<String>, errors: FieldErrors) -> Self {
+        ApiError { errors: Some(errors), ..ApiError::new(code, detail) }
     }
 
     /// 401 that tells the client to authenticate with a bearer token.
-    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::UNAUTHORIZED, code, detail).with_header(header::WWW_AUTHENTICATE, "Bearer")
+    pub fn unauthorized(code: ErrorCode, detail: impl Into<String>) -> Self {
+        ApiError::new(code, detail).with_header(header::WWW_AUTHENTICATE, "Bearer")
     }
 
     /// 500 whose cause is logged, never sent.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "server.internal", "An internal error occurred.")
+        ApiError::new(ErrorCode::ServerInternal, "An internal error occurred.")
     }
 
     /// 503 whose cause is logged, never sent.
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
         tracing::warn!(error = %cause, "dependency unavailable");
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "server.unavailable",
-            "A service this request needs is unavailable; try again shortly.",
-        )
-        .with_header(header::RETRY_AFTER, "5")
+        ApiError::new(ErrorCode::ServerUnavailable, "A service this request needs is unavailable; try again shortly.")
+            .with_retry_after(5)
+    }
+
+    /// Adds `Retry-After: seconds`.
+    pub fn with_retry_after(self, seconds: u64) -> Self {
+        self.with_header(header::RETRY_AFTER, seconds.to_string())
     }
 
     pub fn problem(&self) -> Problem {
         Problem {
-            kind: format!("urn:agora:problem:{}", self.code),
+            kind: format!("urn:agora:problem:{}", self.code.code()),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_owned(),
+            code: self.code.code().to_owned(),
             errors: self.errors.as_ref().map(|e| e.fields().clone()),
             request_id: None,
         }
+    }
+}
+
+/// The code answered for the framework's own errors of `status`.
+fn framework_code(status: StatusCode) -> ErrorCode {
+    match status {
+        StatusCode::BAD_REQUEST => ErrorCode::RequestBadRequest,
+        StatusCode::UNAUTHORIZED => ErrorCode::AuthUnauthorized,
+        StatusCode::FORBIDDEN => ErrorCode::AuthForbidden,
+        StatusCode::NOT_FOUND => ErrorCode::RouteNotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::RouteMethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::RequestTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::RequestUnsupportedMediaType,
+        StatusCode::UNPROCESSABLE_ENTITY => ErrorCode::RequestValidationFailed,
+        StatusCode::TOO_MANY_REQUESTS => ErrorCode::RequestRateLimited,
+        StatusCode::SERVICE_UNAVAILABLE => ErrorCode::ServerUnavailable,
+        s if s.is_server_error() => ErrorCode::ServerInternal,
+        _ => ErrorCode::RequestError,
     }
 }
 

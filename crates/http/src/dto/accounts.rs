@@ -2,16 +2,22 @@
 
 use chrono::{DateTime, Utc};
 use identity::User;
+use identity::{Email, UserName};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
-#[derive(Debug, Deserialize, ToSchema)]
+use crate::extract::validation::limit;
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct SignupRequest {
     /// 3..64 letters (any script), digits, `_` or `-`; unique, case-insensitively.
     #[schema(example = "alice", min_length = 3, max_length = 64)]
+    #[validate(length(min = limit(UserName::MIN_CHARS), max = limit(UserName::MAX_CHARS)))]
     pub name: String,
     /// A valid address of at most 256 characters; stored in lower case.
     #[schema(example = "alice@example.com", format = Email, max_length = 256)]
+    #[validate(length(max = limit(Email::MAX_CHARS)))]
     pub email: String,
     /// 8..72 bytes (bcrypt reads 72 bytes; longer is refused, never cut).
     #[schema(example = "correct horse battery", min_length = 8, max_length = 72)]
@@ -19,7 +25,7 @@ pub struct SignupRequest {
 }
 
 /// Login by name or email: a JSON body or an OAuth2 password-flow form.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct LoginRequest {
     /// The user's name or email.
     #[schema(example = "alice", min_length = 1)]
@@ -39,19 +45,20 @@ pub struct TokenResponse {
     pub refresh_token: String,
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema, Validate)]
 pub struct RefreshRequest {
     /// The refresh token; when absent, the `refresh_token` cookie is used.
     pub refresh_token: Option<String>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct PasswordResetRequest {
     #[schema(example = "alice@example.com", format = Email, max_length = 256)]
+    #[validate(length(max = limit(Email::MAX_CHARS)))]
     pub email: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct PasswordResetConfirm {
     /// The token from the reset mail.
     pub token: String,
@@ -60,16 +67,18 @@ pub struct PasswordResetConfirm {
     pub new_password: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct ProfileUpdate {
     /// 3..64 letters (any script), digits, `_` or `-`.
     #[schema(min_length = 3, max_length = 64)]
+    #[validate(length(min = limit(UserName::MIN_CHARS), max = limit(UserName::MAX_CHARS)))]
     pub name: Option<String>,
     #[schema(format = Email, max_length = 256)]
+    #[validate(length(max = limit(Email::MAX_CHARS)))]
     pub email: Option<String>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct PasswordChange {
     pub current_password: String,
     /// 8..72 bytes.
@@ -77,7 +86,7 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct DeactivateRequest {
     /// The account's password, as confirmation.
     pub password: String,

@@ -1,19 +1,27 @@
 //! Bodies of the administration routes: users as admins see them, moderation, board
 //! memberships and the audit trail.
 
+use board::board::values::MAX_BOARD_IDS;
 use chrono::{DateTime, Utc};
 use identity::User;
 use kernel::AuditRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::extract::validation::limit;
+
+use crate::extract::page::{MAX_LIMIT, MIN_LIMIT};
 
 /// `?q=&limit=&cursor=` of the user list.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct AdminUsersQuery {
     /// Only users whose name or email contains this text (case-insensitive).
     pub q: Option<String>,
-    /// Page size, 1..100 (default 20).
+    /// Page size (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = MIN_LIMIT, max = MAX_LIMIT))]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page of the same list (same `q`).
     pub cursor: Option<String>,
@@ -59,7 +67,7 @@ pub struct AdminUserDetailDto {
 }
 
 /// A moderation of a user; absent fields stay as they are.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct UserModerationRequest {
     /// True bans the user: every session ends at once, login is refused (403 `user.banned`).
     pub is_banned: Option<bool>,
@@ -68,10 +76,12 @@ pub struct UserModerationRequest {
 }
 
 /// The restricted boards a user shall be a member of.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct UserBoardsRequest {
-    /// Ids of restricted boards (at most 1000); unknown and public boards are refused with
-    /// 422 naming them. The user's memberships of other restricted boards end.
+    /// Ids of restricted boards; unknown and public boards are refused with 422 naming
+    /// them. The user's memberships of other restricted boards end.
+    #[schema(max_items = 1000)]
+    #[validate(length(max = limit(MAX_BOARD_IDS), code = "items"))]
     pub board_ids: Vec<i64>,
 }
 

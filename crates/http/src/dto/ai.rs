@@ -1,10 +1,18 @@
 //! Bodies of the AI routes: datasets, models and inference jobs.
 
+use ai::job::InferenceInputs;
 use ai::learning::Metrics;
+use ai::model::{Description, ModelName};
+use ai::service::MAX_WAIT_SECS;
 use ai::{Dataset, InferenceJob, Model};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::extract::validation::limit;
+
+use crate::extract::page::{MAX_LIMIT, MIN_LIMIT};
 
 /// A dataset models can train on.
 #[derive(Debug, Serialize, ToSchema)]
@@ -71,8 +79,7 @@ pub struct ModelDto {
     #[schema(example = "prices")]
     pub name: String,
     pub description: String,
-    /// `linear_regression`, `ridge`, `lasso`, `decision_tree` or `random_forest`.
-    #[schema(example = "linear_regression")]
+    #[schema(value_type = AlgorithmParam, example = "linear_regression")]
     pub algorithm: String,
     pub dataset_id: i64,
     /// The column it predicts.
@@ -81,8 +88,7 @@ pub struct ModelDto {
     /// Its input columns: an inference row carries one value per feature, in this order.
     #[schema(example = json!(["x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7"]))]
     pub features: Vec<String>,
-    /// `queued`, `training`, `ready` or `failed`.
-    #[schema(example = "ready")]
+    #[schema(value_type = ModelStatusParam, example = "ready")]
     pub status: &'static str,
     /// Why the last training failed.
     pub error: Option<String>,
@@ -123,15 +129,17 @@ impl From<Model> for ModelDto {
 }
 
 /// A new model. Only `name` is required.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct CreateModelRequest {
-    /// 1..64 characters, unique.
-    #[schema(example = "prices")]
+    /// Unique.
+    #[schema(example = "prices", min_length = 1, max_length = 64)]
+    #[validate(length(min = 1, max = limit(ModelName::MAX_CHARS)))]
     pub name: String,
-    /// At most 256 characters.
+    #[schema(max_length = 256)]
+    #[validate(length(max = limit(Description::MAX_CHARS)))]
     pub description: Option<String>,
-    /// `linear_regression` (the default), `ridge`, `lasso`, `decision_tree` or `random_forest`.
-    #[schema(example = "linear_regression")]
+    /// `linear_regression` by default.
+    #[schema(value_type = Option<AlgorithmParam>, example = "linear_regression")]
     pub algorithm: Option<String>,
     /// The dataset to train on; `ai_test` by default.
     pub dataset_id: Option<i64>,
@@ -143,20 +151,59 @@ pub struct CreateModelRequest {
     pub is_visible: Option<bool>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct UpdateModelRequest {
+    #[schema(max_length = 256)]
+    #[validate(length(max = limit(Description::MAX_CHARS)))]
     pub description: Option<String>,
     pub is_visible: Option<bool>,
     pub is_available: Option<bool>,
 }
 
+/// The learning algorithms (documentation of `algorithm`; the handler reads a string so
+/// that an unknown one is a 422 naming the field).
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum AlgorithmParam {
+    LinearRegression,
+    Ridge,
+    Lasso,
+    DecisionTree,
+    RandomForest,
+}
+
+/// The states of a model's training (documentation of `ModelDto.status`).
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ModelStatusParam {
+    Queued,
+    Training,
+    Ready,
+    Failed,
+}
+
+/// The states of an inference job (documentation of `InferenceDto.status`).
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum InferenceStatusParam {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+}
+
 /// Rows to predict from.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct InferenceRequest {
-    /// 1..1000 rows, each with one number per feature of the model, in the model's order.
-    #[schema(example = json!([[1.0, 2.0, 0.5, -1.0, 3.0, 0.0, 1.5, 2.5]]))]
+    /// Rows, each with one number per feature of the model, in the model's order.
+    #[schema(example = json!([[1.0, 2.0, 0.5, -1.0, 3.0, 0.0, 1.5, 2.5]]), min_items = 1, max_items = 1000)]
+    #[validate(length(min = 1, max = limit(InferenceInputs::MAX_ROWS), code = "items"))]
     pub inputs: Vec<Vec<f64>>,
-    /// At most 256 characters.
+    #[schema(max_length = 256)]
+    #[validate(length(max = limit(Description::MAX_CHARS)))]
     pub description: Option<String>,
 }
 
@@ -174,8 +221,7 @@ pub struct InferenceDto {
     pub model_id: i64,
     /// The owner.
     pub user_id: i64,
-    /// `queued`, `running`, `succeeded` or `failed`.
-    #[schema(example = "succeeded")]
+    #[schema(value_type = InferenceStatusParam, example = "succeeded")]
     pub status: &'static str,
     /// Present when the job succeeded.
     pub result: Option<InferenceResultDto>,
@@ -207,17 +253,20 @@ impl From<InferenceJob> for InferenceDto {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct UpdateInferenceRequest {
-    /// At most 256 characters.
+    #[schema(max_length = 256)]
+    #[validate(length(max = limit(Description::MAX_CHARS)))]
     pub description: String,
 }
 
 /// `?limit=&cursor=&user_id=` of the inference list.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct InferenceListQuery {
-    /// Page size, 1..100 (default 20).
+    /// Page size (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = MIN_LIMIT, max = MAX_LIMIT))]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -226,9 +275,11 @@ pub struct InferenceListQuery {
 }
 
 /// `?wait=` of a job read.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct WaitQuery {
-    /// Seconds (0..30) to wait for an unfinished job to end before answering.
+    /// Seconds to wait for an unfinished job to end before answering.
+    #[param(minimum = 0, maximum = 30)]
+    #[validate(range(min = 0, max = MAX_WAIT_SECS))]
     pub wait: Option<i64>,
 }

@@ -1,9 +1,13 @@
 //! Bodies of the board routes, for users (`/boards`) and admins (`/admin/boards`).
 
-use board::{AdminBoard, Board, BoardAccess, BoardInput, BoardPatch, ReadableBoard};
+use board::board::values::MAX_MEMBER_IDS;
+use board::{AdminBoard, Board, BoardAccess, BoardInformation, BoardInput, BoardName, BoardPatch, ReadableBoard};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::extract::validation::limit;
 
 /// Who may read a visible board: `public`, every active user; `restricted`, its members.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -99,13 +103,15 @@ impl From<AdminBoard> for AdminBoardDto {
 }
 
 /// A new board.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct BoardCreateRequest {
-    /// 1..128 characters (surrounding whitespace is trimmed); unique.
-    #[schema(example = "general")]
+    /// Unique; surrounding whitespace is trimmed.
+    #[schema(example = "general", min_length = 1, max_length = 128)]
+    #[validate(length(min = 1, max = limit(BoardName::MAX_CHARS)))]
     pub name: String,
-    /// 0..512 characters; default empty.
-    #[schema(example = "Anything goes")]
+    /// Default empty.
+    #[schema(example = "Anything goes", max_length = 512)]
+    #[validate(length(max = limit(BoardInformation::MAX_CHARS)))]
     pub information: Option<String>,
     /// Default true.
     pub is_visible: Option<bool>,
@@ -114,7 +120,9 @@ pub struct BoardCreateRequest {
     /// Default `public`.
     #[schema(value_type = Option<AccessDto>)]
     pub access: Option<String>,
-    /// Users admitted to the board (at most 5000); unknown ids are refused with 422.
+    /// Users admitted to the board; unknown ids are refused with 422.
+    #[schema(max_items = 5000)]
+    #[validate(length(max = limit(MAX_MEMBER_IDS), code = "items"))]
     pub member_ids: Option<Vec<i64>>,
 }
 
@@ -133,17 +141,22 @@ impl From<BoardCreateRequest> for BoardInput {
 
 /// A change of a board: absent (or null) fields stay as they are. Setting `is_visible` or
 /// `is_available` to true restores a deleted board.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct BoardUpdateRequest {
-    /// 1..128 characters; unique.
+    /// Unique.
+    #[schema(min_length = 1, max_length = 128)]
+    #[validate(length(min = 1, max = limit(BoardName::MAX_CHARS)))]
     pub name: Option<String>,
-    /// 0..512 characters.
+    #[schema(max_length = 512)]
+    #[validate(length(max = limit(BoardInformation::MAX_CHARS)))]
     pub information: Option<String>,
     pub is_visible: Option<bool>,
     pub is_available: Option<bool>,
     #[schema(value_type = Option<AccessDto>)]
     pub access: Option<String>,
-    /// Replaces the member list (at most 5000 ids); unknown ids are refused with 422.
+    /// Replaces the member list; unknown ids are refused with 422.
+    #[schema(max_items = 5000)]
+    #[validate(length(max = limit(MAX_MEMBER_IDS), code = "items"))]
     pub member_ids: Option<Vec<i64>>,
 }
 

@@ -1,17 +1,25 @@
 //! Bodies and query strings of the chat routes.
 
 use chat::{ChatMessage, ChatSession, Member, Ticket};
+use chat::{MessageContent, SessionInformation, SessionName};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
-#[derive(Debug, Deserialize, ToSchema)]
+use crate::extract::validation::limit;
+
+use crate::extract::page::{MAX_LIMIT, MIN_LIMIT};
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct CreateSessionRequest {
-    /// 1..256 characters, not blank.
-    #[schema(example = "Billing question")]
+    /// Not blank.
+    #[schema(example = "Billing question", min_length = 1, max_length = 256)]
+    #[validate(length(min = 1, max = limit(SessionName::MAX_CHARS)))]
     pub name: String,
-    /// 0..256 characters; empty when absent.
-    #[schema(example = "I was charged twice in March")]
+    /// Empty when absent.
+    #[schema(example = "I was charged twice in March", max_length = 256)]
+    #[validate(length(max = limit(SessionInformation::MAX_CHARS)))]
     pub information: Option<String>,
     /// Other users to add (at most 100); each must exist and be active. The creator is
     /// always a member.
@@ -20,11 +28,14 @@ pub struct CreateSessionRequest {
 }
 
 /// Any subset of the fields; absent fields stay as they are.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema, Validate)]
 pub struct UpdateSessionRequest {
-    /// 1..256 characters, not blank.
+    /// Not blank.
+    #[schema(min_length = 1, max_length = 256)]
+    #[validate(length(min = 1, max = limit(SessionName::MAX_CHARS)))]
     pub name: Option<String>,
-    /// 0..256 characters.
+    #[schema(max_length = 256)]
+    #[validate(length(max = limit(SessionInformation::MAX_CHARS)))]
     pub information: Option<String>,
     /// `true` closes the session (its sockets end; nothing more can be posted), `false`
     /// reopens it.
@@ -113,10 +124,11 @@ impl From<ChatMessage> for MessageDto {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct MessageRequest {
-    /// 1..256 characters, not only white space.
-    #[schema(example = "Hello, can you help me?")]
+    /// Not only white space.
+    #[schema(example = "Hello, can you help me?", min_length = 1, max_length = 256)]
+    #[validate(length(min = 1, max = limit(MessageContent::MAX_CHARS)))]
     pub content: String,
 }
 
@@ -137,34 +149,38 @@ impl From<Ticket> for TicketResponse {
 }
 
 /// `GET /chat/sessions`: filters and paging.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct SessionListQuery {
     /// `me` (sessions assigned to the caller), `none` (unassigned) or an admin's id.
     pub assignee: Option<String>,
     /// `false` for open sessions only, `true` for closed ones only; both when absent.
     pub closed: Option<bool>,
-    /// Page size, 1..100 (default 20).
+    /// Page size (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = MIN_LIMIT, max = MAX_LIMIT))]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 /// `GET /chat/sessions/{id}/messages`: order and paging.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct MessageListQuery {
     /// Catch-up after a reconnect: only messages with an id above this one, oldest first.
     /// Without it the page is newest first.
     pub after: Option<i64>,
-    /// Page size, 1..100 (default 20).
+    /// Page size (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = MIN_LIMIT, max = MAX_LIMIT))]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page (of the same order and `after`).
     pub cursor: Option<String>,
 }
 
 /// `GET /chat/sessions/{id}/ws`: how a browser authenticates.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct SocketQuery {
     /// A ticket from `POST /chat/ws-ticket`, for clients that cannot set an

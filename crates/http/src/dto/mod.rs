@@ -7,3 +7,6 @@ pub mod boards;
 pub mod chat;
 pub mod posts;
 pub mod sessions;
+
+#[cfg(test)]
+mod limits_tests;

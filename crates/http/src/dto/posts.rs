@@ -1,9 +1,16 @@
 //! Bodies of the post, comment and attachment routes.
 
-use board::{Attachment, Author, Comment, Post, PostDetail};
+use board::comment::model::CommentContent;
+use board::post::model::{PostContent, Title};
+use board::{Attachment, Author, Comment, Post, PostDetail, PostFilter};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::extract::validation::limit;
+
+use crate::extract::page::{MAX_LIMIT, MIN_LIMIT};
 
 /// Who wrote a post or comment.
 #[derive(Debug, Serialize, ToSchema)]
@@ -159,39 +166,46 @@ impl From<Attachment> for AttachmentDto {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct NewPostRequest {
     /// 1..64 characters, not blank.
     #[schema(example = "Hello board", min_length = 1, max_length = 64)]
+    #[validate(length(min = 1, max = limit(Title::MAX_CHARS)))]
     pub title: String,
     /// 1..1024 characters, not blank.
     #[schema(example = "First post!", min_length = 1, max_length = 1024)]
+    #[validate(length(min = 1, max = limit(PostContent::MAX_CHARS)))]
     pub content: String,
 }
 
 /// Give at least one field.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct PostPatchRequest {
     /// 1..64 characters, not blank.
     #[schema(min_length = 1, max_length = 64)]
+    #[validate(length(min = 1, max = limit(Title::MAX_CHARS)))]
     pub title: Option<String>,
     /// 1..1024 characters, not blank.
     #[schema(min_length = 1, max_length = 1024)]
+    #[validate(length(min = 1, max = limit(PostContent::MAX_CHARS)))]
     pub content: Option<String>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct CommentRequest {
     /// 1..256 characters, not blank.
     #[schema(example = "Nice post", min_length = 1, max_length = 256)]
+    #[validate(length(min = 1, max = limit(CommentContent::MAX_CHARS)))]
     pub content: String,
 }
 
 /// `?limit=&cursor=&sort=&q=` of a board's post list.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct PostListQuery {
-    /// Page size, 1..100 (default 20).
+    /// Page size (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = MIN_LIMIT, max = MAX_LIMIT))]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page (of the same sort and `q`).
     pub cursor: Option<String>,
@@ -201,6 +215,7 @@ pub struct PostListQuery {
     pub sort: Option<String>,
     /// Case-insensitive substring of the title or the content (at most 256 characters).
     #[param(max_length = 256)]
+    #[validate(length(max = limit(PostFilter::MAX_QUERY_CHARS)))]
     pub q: Option<String>,
 }
 

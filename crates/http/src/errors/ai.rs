@@ -1,9 +1,9 @@
 //! AI errors as HTTP outcomes.
 
-use actix_web::http::{StatusCode, header};
 use ai::AiError;
 use kernel::FieldErrors;
 
+use crate::errors::ErrorCode;
 use crate::problem::ApiError;
 
 impl From<AiError> for ApiError {
@@ -11,32 +11,27 @@ impl From<AiError> for ApiError {
         let detail = err.to_string();
         match err {
             AiError::Validation(errors) => ApiError::validation(errors),
-            AiError::AdminRequired => ApiError::forbidden("auth.admin_required", detail),
-            AiError::ModelNotFound => ApiError::not_found("ai.model_not_found", detail),
-            AiError::ModelNameTaken => ApiError::conflict("ai.model_name_taken", detail),
-            AiError::ModelNotReady(_) => ApiError::conflict("ai.model_not_ready", detail),
-            AiError::ModelBusy => ApiError::conflict("ai.model_busy", detail),
-            AiError::DatasetNotFound => ApiError::not_found("ai.dataset_not_found", detail),
-            AiError::DatasetNameTaken => ApiError::conflict("ai.dataset_name_taken", detail),
-            AiError::MalformedDataset(problem) => {
-                let mut error = ApiError::validation(FieldErrors::single("file", problem.to_string()));
-                error.code = "ai.dataset_invalid";
-                error.detail = format!("The CSV file cannot be used: {problem}");
-                error
-            }
-            AiError::DatasetTooLarge { .. } => {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "ai.dataset_too_large", detail)
-            }
-            AiError::JobNotFound => ApiError::not_found("ai.inference_not_found", detail),
-            AiError::NotJobOwner => ApiError::forbidden("ai.not_owner", detail),
+            AiError::AdminRequired => ApiError::new(ErrorCode::AuthAdminRequired, detail),
+            AiError::ModelNotFound => ApiError::new(ErrorCode::AiModelNotFound, detail),
+            AiError::ModelNameTaken => ApiError::new(ErrorCode::AiModelNameTaken, detail),
+            AiError::ModelNotReady(_) => ApiError::new(ErrorCode::AiModelNotReady, detail),
+            AiError::ModelBusy => ApiError::new(ErrorCode::AiModelBusy, detail),
+            AiError::DatasetNameTaken => ApiError::new(ErrorCode::AiDatasetNameTaken, detail),
+            AiError::MalformedDataset(problem) => ApiError::invalid(
+                ErrorCode::AiDatasetInvalid,
+                format!("The CSV file cannot be used: {problem}"),
+                FieldErrors::single("file", problem.to_string()),
+            ),
+            AiError::DatasetTooLarge { .. } => ApiError::new(ErrorCode::AiDatasetTooLarge, detail),
+            AiError::JobNotFound => ApiError::new(ErrorCode::AiInferenceNotFound, detail),
+            AiError::NotJobOwner => ApiError::new(ErrorCode::AiNotOwner, detail),
             AiError::QueueUnavailable(cause) => {
                 tracing::warn!(error = %cause, "the AI job queue is unavailable");
                 ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "ai.queue_unavailable",
+                    ErrorCode::AiQueueUnavailable,
                     "The job queue is unavailable, so nothing was queued; try again shortly.",
                 )
-                .with_header(header::RETRY_AFTER, "5")
+                .with_retry_after(5)
             }
             AiError::Infra(err) => err.into(),
         }

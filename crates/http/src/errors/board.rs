@@ -1,8 +1,8 @@
 //! Board errors as HTTP outcomes.
 
-use actix_web::http::StatusCode;
 use board::BoardError;
 
+use crate::errors::ErrorCode;
 use crate::problem::ApiError;
 
 impl From<BoardError> for ApiError {
@@ -10,28 +10,24 @@ impl From<BoardError> for ApiError {
         let detail = err.to_string();
         match err {
             BoardError::Validation(errors) => ApiError::validation(errors),
-            BoardError::BoardNotFound => ApiError::not_found("board.not_found", detail),
-            BoardError::Forbidden => ApiError::forbidden("board.forbidden", detail),
-            BoardError::Closed => ApiError::forbidden("board.closed", detail),
-            BoardError::NameTaken => ApiError::conflict("board.name_taken", detail),
-            BoardError::AdminRequired => ApiError::forbidden("auth.admin_required", detail),
-            BoardError::UserNotFound => ApiError::not_found("user.not_found", detail),
-            BoardError::PostNotFound => ApiError::not_found("post.not_found", detail),
-            BoardError::NotPostAuthor => ApiError::forbidden("post.not_owner", detail),
-            BoardError::CommentNotFound => ApiError::not_found("comment.not_found", detail),
-            BoardError::NotCommentAuthor => ApiError::forbidden("comment.not_owner", detail),
-            BoardError::AttachmentNotFound => ApiError::not_found("attachment.not_found", detail),
-            BoardError::NotAttachmentOwner => ApiError::forbidden("attachment.not_owner", detail),
-            BoardError::UploadTooLarge { .. } => {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "upload.too_large", detail)
-            }
-            BoardError::TooManyFiles { .. } => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "upload.too_many_files", detail)
-            }
-            BoardError::TypeMismatch { .. } => {
-                ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "upload.type_mismatch", detail)
-            }
-            BoardError::UploadMalformed(_) => ApiError::bad_request("upload.malformed", detail),
+            BoardError::BoardNotFound => ApiError::new(ErrorCode::BoardNotFound, detail),
+            BoardError::Forbidden => ApiError::new(ErrorCode::BoardForbidden, detail),
+            BoardError::Closed => ApiError::new(ErrorCode::BoardClosed, detail),
+            BoardError::NameTaken => ApiError::new(ErrorCode::BoardNameTaken, detail),
+            BoardError::AdminRequired => ApiError::new(ErrorCode::AuthAdminRequired, detail),
+            BoardError::UserNotFound => ApiError::new(ErrorCode::UserNotFound, detail),
+            BoardError::PostNotFound => ApiError::new(ErrorCode::PostNotFound, detail),
+            BoardError::NotPostAuthor => ApiError::new(ErrorCode::PostNotOwner, detail),
+            BoardError::CommentNotFound => ApiError::new(ErrorCode::CommentNotFound, detail),
+            BoardError::NotCommentAuthor => ApiError::new(ErrorCode::CommentNotOwner, detail),
+            BoardError::AttachmentNotFound => ApiError::new(ErrorCode::AttachmentNotFound, detail),
+            BoardError::NotAttachmentOwner => ApiError::new(ErrorCode::AttachmentNotOwner, detail),
+            BoardError::UploadTooLarge { .. } => ApiError::new(ErrorCode::UploadTooLarge, detail),
+            BoardError::TooManyFiles { .. } => ApiError::new(ErrorCode::UploadTooManyFiles, detail),
+            BoardError::TypeMismatch { .. } => ApiError::new(ErrorCode::UploadTypeMismatch, detail),
+            // One code for an unreadable multipart body, whatever the route: `upload.malformed`
+            // was retired for `request.malformed_multipart`, which datasets answer too.
+            BoardError::UploadMalformed(_) => ApiError::new(ErrorCode::RequestMalformedMultipart, detail),
             BoardError::Infra(err) => err.into(),
         }
     }

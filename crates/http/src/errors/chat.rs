@@ -2,6 +2,7 @@
 
 use chat::ChatError;
 
+use crate::errors::ErrorCode;
 use crate::problem::ApiError;
 
 impl From<ChatError> for ApiError {
@@ -9,12 +10,12 @@ impl From<ChatError> for ApiError {
         let detail = err.to_string();
         match err {
             ChatError::Validation(errors) => ApiError::validation(errors),
-            ChatError::SessionNotFound => ApiError::not_found("chat.session_not_found", detail),
-            ChatError::MessageNotFound => ApiError::not_found("chat.message_not_found", detail),
-            ChatError::Forbidden(_) => ApiError::forbidden("chat.forbidden", detail),
-            ChatError::AdminRequired => ApiError::forbidden("auth.admin_required", detail),
-            ChatError::SessionClosed => ApiError::conflict("chat.session_closed", detail),
-            ChatError::TicketInvalid => ApiError::unauthorized("chat.ticket_invalid", detail),
+            ChatError::SessionNotFound => ApiError::new(ErrorCode::ChatSessionNotFound, detail),
+            ChatError::MessageNotFound => ApiError::new(ErrorCode::ChatMessageNotFound, detail),
+            ChatError::Forbidden(_) => ApiError::new(ErrorCode::ChatForbidden, detail),
+            ChatError::AdminRequired => ApiError::new(ErrorCode::AuthAdminRequired, detail),
+            ChatError::SessionClosed => ApiError::new(ErrorCode::ChatSessionClosed, detail),
+            ChatError::TicketInvalid => ApiError::unauthorized(ErrorCode::ChatTicketInvalid, detail),
             ChatError::Infra(err) => err.into(),
         }
     }

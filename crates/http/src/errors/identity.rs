@@ -1,8 +1,8 @@
 //! Identity errors as HTTP outcomes.
 
-use actix_web::http::StatusCode;
 use identity::IdentityError;
 
+use crate::errors::ErrorCode;
 use crate::problem::ApiError;
 
 impl From<IdentityError> for ApiError {
@@ -10,27 +10,24 @@ impl From<IdentityError> for ApiError {
         let detail = err.to_string();
         match err {
             IdentityError::Validation(errors) => ApiError::validation(errors),
-            IdentityError::NameTaken => ApiError::conflict("user.name_taken", detail),
-            IdentityError::EmailTaken => ApiError::conflict("user.email_taken", detail),
+            IdentityError::NameTaken => ApiError::new(ErrorCode::UserNameTaken, detail),
+            IdentityError::EmailTaken => ApiError::new(ErrorCode::UserEmailTaken, detail),
             IdentityError::LoginThrottled { retry_after_secs } => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "request.rate_limited", detail)
-                    .with_header(actix_web::http::header::RETRY_AFTER, retry_after_secs.to_string())
+                ApiError::new(ErrorCode::RequestRateLimited, detail).with_retry_after(retry_after_secs)
             }
-            IdentityError::InvalidCredentials => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "auth.invalid_credentials", detail)
-            }
-            IdentityError::WrongPassword => ApiError::new(StatusCode::UNAUTHORIZED, "auth.wrong_password", detail),
-            IdentityError::Banned => ApiError::forbidden("user.banned", detail),
-            IdentityError::Deactivated => ApiError::unauthorized("user.deactivated", detail),
-            IdentityError::TokenInvalid => ApiError::unauthorized("auth.token_invalid", detail),
-            IdentityError::TokenExpired => ApiError::unauthorized("auth.token_expired", detail),
-            IdentityError::TokenRevoked => ApiError::unauthorized("auth.token_revoked", detail),
-            IdentityError::RefreshReused => ApiError::unauthorized("auth.refresh_reused", detail),
-            IdentityError::ResetTokenInvalid => ApiError::bad_request("auth.reset_token_invalid", detail),
-            IdentityError::UserNotFound => ApiError::not_found("user.not_found", detail),
-            IdentityError::SessionNotFound => ApiError::not_found("session.not_found", detail),
-            IdentityError::AdminRequired => ApiError::forbidden("auth.admin_required", detail),
-            IdentityError::CannotModerateSelf => ApiError::forbidden("admin.self_moderation", detail),
+            IdentityError::InvalidCredentials => ApiError::new(ErrorCode::AuthInvalidCredentials, detail),
+            IdentityError::WrongPassword => ApiError::new(ErrorCode::AuthWrongPassword, detail),
+            IdentityError::Banned => ApiError::new(ErrorCode::UserBanned, detail),
+            IdentityError::Deactivated => ApiError::unauthorized(ErrorCode::UserDeactivated, detail),
+            IdentityError::TokenInvalid => ApiError::unauthorized(ErrorCode::AuthTokenInvalid, detail),
+            IdentityError::TokenExpired => ApiError::unauthorized(ErrorCode::AuthTokenExpired, detail),
+            IdentityError::TokenRevoked => ApiError::unauthorized(ErrorCode::AuthTokenRevoked, detail),
+            IdentityError::RefreshReused => ApiError::unauthorized(ErrorCode::AuthRefreshReused, detail),
+            IdentityError::ResetTokenInvalid => ApiError::new(ErrorCode::AuthResetTokenInvalid, detail),
+            IdentityError::UserNotFound => ApiError::new(ErrorCode::UserNotFound, detail),
+            IdentityError::SessionNotFound => ApiError::new(ErrorCode::SessionNotFound, detail),
+            IdentityError::AdminRequired => ApiError::new(ErrorCode::AuthAdminRequired, detail),
+            IdentityError::CannotModerateSelf => ApiError::new(ErrorCode::AdminSelfModeration, detail),
             IdentityError::Infra(err) => err.into(),
         }
     }

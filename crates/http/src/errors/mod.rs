@@ -4,4 +4,8 @@
 pub mod ai;
 pub mod board;
 pub mod chat;
+pub mod codes;
+pub mod docs;
 pub mod identity;
+
+pub use codes::ErrorCode;

@@ -7,6 +7,7 @@ use futures_util::future::LocalBoxFuture;
 use identity::service::Authenticated;
 use kernel::Actor;
 
+use crate::errors::ErrorCode;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -44,7 +45,7 @@ async fn authenticate(req: HttpRequest) -> Result<Authenticated, ApiError> {
     }
     let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("application state missing"))?;
     let token = bearer_token(&req)
-        .ok_or_else(|| ApiError::unauthorized("auth.token_missing", "This route needs a bearer token."))?;
+        .ok_or_else(|| ApiError::unauthorized(ErrorCode::AuthTokenMissing, "This route needs a bearer token."))?;
     let authenticated = state.accounts.authenticate(&token).await?;
     req.extensions_mut().insert(authenticated.clone());
     Ok(authenticated)
@@ -69,7 +70,7 @@ impl FromRequest for AdminAuth {
         Box::pin(async move {
             let authenticated = authenticate(req).await?;
             if !authenticated.actor.is_admin() {
-                return Err(ApiError::forbidden("auth.admin_required", "This route is for administrators."));
+                return Err(ApiError::new(ErrorCode::AuthAdminRequired, "This route is for administrators."));
             }
             Ok(AdminAuth(authenticated))
         })

@@ -1,14 +1,20 @@
 //! JSON (and form) bodies with precise errors: malformed syntax is 400, a well-formed body
 //! with a wrong type or a missing field is 422 naming the field, an oversized one is 413.
+//!
+//! Body limits are not refused here: the contract is one 422 naming every invalid field,
+//! the ones only the database can judge (unknown member ids, datasets) included, so the
+//! domain's `parse`, which reads the same length constants as the DTOs' `validator` rules,
+//! refuses them all at once.
 
 use actix_web::dev::Payload;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use kernel::FieldErrors;
 use serde::de::DeserializeOwned;
 
+use crate::errors::ErrorCode;
 use crate::problem::ApiError;
 
 /// The largest JSON body accepted, unless configured otherwise with [`BodyLimit`].
@@ -50,16 +56,12 @@ fn body_format(req: &HttpRequest, allow_form: bool) -> Result<Format, ApiError> 
     } else {
         let accepted =
             if allow_form { "application/json or application/x-www-form-urlencoded" } else { "application/json" };
-        Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
-            format!("The body must be {accepted}."),
-        ))
+        Err(ApiError::new(ErrorCode::RequestUnsupportedMediaType, format!("The body must be {accepted}.")))
     }
 }
 
 fn too_large(limit: usize) -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large", format!("The body exceeds {limit} bytes."))
+    ApiError::new(ErrorCode::RequestTooLarge, format!("The body exceeds {limit} bytes."))
 }
 
 async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::Bytes, ApiError> {
@@ -72,7 +74,7 @@ async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::Byte
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|err| {
-            ApiError::bad_request("request.malformed_body", format!("The body could not be read: {err}"))
+            ApiError::new(ErrorCode::RequestMalformedBody, format!("The body could not be read: {err}"))
         })?;
         if body.len() + chunk.len() > limit {
             return Err(too_large(limit));
@@ -131,7 +133,7 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 fn malformed(err: &serde_json::Error) -> ApiError {
-    ApiError::bad_request("request.malformed_json", format!("The body is not valid JSON: {err}"))
+    ApiError::new(ErrorCode::RequestMalformedJson, format!("The body is not valid JSON: {err}"))
 }
 
 fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
@@ -209,6 +211,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
 mod tests {
     use serde::Deserialize;
 
+    use actix_web::http::StatusCode;
+
     use super::*;
 
     #[derive(Debug, Deserialize)]
@@ -229,7 +233,7 @@ mod tests {
     fn syntax_errors_are_400() {
         let err = parse_json::<Signup>(br#"{"name": "a", "#).unwrap_err();
         assert_eq!(err.status, StatusCode::BAD_REQUEST);
-        assert_eq!(err.code, "request.malformed_json");
+        assert_eq!(err.code, ErrorCode::RequestMalformedJson);
         let err = parse_json::<Signup>(br#"{"name":"a","age":1} trailing"#).unwrap_err();
         assert_eq!(err.status, StatusCode::BAD_REQUEST);
     }

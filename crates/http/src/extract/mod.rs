@@ -4,6 +4,7 @@ pub mod auth;
 pub mod body;
 pub mod multipart;
 pub mod page;
+pub mod validation;
 
 pub use auth::{AdminAuth, Auth};
 pub use body::{JsonBody, JsonOrForm};

@@ -2,36 +2,41 @@
 
 use actix_multipart::{Field, Multipart};
 use actix_web::HttpRequest;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use async_trait::async_trait;
 use board::BoardError;
 use board::attachment::ports::{IncomingFile, UploadParts};
 use futures_util::StreamExt;
 use kernel::FieldErrors;
 
+use crate::errors::ErrorCode;
 use crate::problem::ApiError;
 
 /// The name every file part must have.
 pub const FILE_PART: &str = "file";
 
-/// 415 unless the request is `multipart/form-data`.
-pub fn require_multipart(req: &HttpRequest) -> Result<(), ApiError> {
-    let essence = req
+/// 415 unless the request is `multipart/form-data`; `parts` says which parts it needs.
+/// Every multipart route (attachments, datasets) checks with this.
+pub fn require_multipart(req: &HttpRequest, parts: &str) -> Result<(), ApiError> {
+    let is_form_data = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    if essence == "multipart/form-data" {
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("multipart/form-data"));
+    if is_form_data {
         Ok(())
     } else {
         Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
-            "The body must be multipart/form-data with one or more `file` parts.",
+            ErrorCode::RequestUnsupportedMediaType,
+            format!("The body must be multipart/form-data with {parts}."),
         ))
     }
+}
+
+/// 400 for a multipart body that cannot be parsed.
+pub fn malformed_multipart(err: impl std::fmt::Display) -> ApiError {
+    ApiError::new(ErrorCode::RequestMalformedMultipart, format!("The multipart body cannot be read: {err}"))
 }
 
 /// The `file` parts of a multipart body; any other part, and a `file` part without a file

@@ -7,35 +7,45 @@ use kernel::{FieldErrors, Page, PageRequest};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::cursor::CursorCodec;
+use crate::extract::validation::validated;
 use crate::problem::ApiError;
 
-/// A query string deserialised into `T`; a wrong type is 422 naming the parameter.
+/// A query string deserialised into `T`; a wrong type or a value outside its limits is 422
+/// naming the parameter.
 #[derive(Debug)]
 pub struct QueryParams<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
+impl<T: DeserializeOwned + Validate> FromRequest for QueryParams<T> {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let query = url::form_urlencoded::parse(req.query_string().as_bytes());
         let deserializer = serde_urlencoded::Deserializer::new(query);
-        ready(serde_path_to_error::deserialize(deserializer).map(QueryParams).map_err(|err| {
+        let parsed = serde_path_to_error::deserialize(deserializer).map_err(|err| {
             let path = err.path().to_string();
             let message = err.into_inner().to_string();
             let field = if path == "." { "query".to_owned() } else { path };
             ApiError::validation(FieldErrors::single(&field, message))
-        }))
+        });
+        ready(parsed.and_then(validated).map(QueryParams))
     }
 }
 
+/// The smallest and largest `?limit=` of every list (the domain's `PageRequest` range).
+pub const MIN_LIMIT: i64 = kernel::page::MIN_LIMIT as i64;
+pub const MAX_LIMIT: i64 = kernel::page::MAX_LIMIT as i64;
+
 /// `?limit=&cursor=` of a list without other parameters.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Page size, 1..100 (default 20).
+    /// Page size (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = MIN_LIMIT, max = MAX_LIMIT))]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

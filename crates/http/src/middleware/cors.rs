@@ -9,6 +9,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, ResponseError, web};
 
 use crate::client::OriginVerdict;
+use crate::errors::ErrorCode;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -17,7 +18,7 @@ const ALLOW_HEADERS: &str = "authorization, content-type, x-request-id";
 const EXPOSE_HEADERS: &str = "x-request-id, retry-after, www-authenticate, content-disposition, location";
 
 pub fn origin_forbidden() -> ApiError {
-    ApiError::forbidden("auth.origin_forbidden", "Requests from this origin are not allowed.")
+    ApiError::new(ErrorCode::AuthOriginForbidden, "Requests from this origin are not allowed.")
 }
 
 pub async fn cors(

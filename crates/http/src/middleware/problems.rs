@@ -10,23 +10,6 @@ use actix_web::{Error, HttpMessage};
 use crate::middleware::observe::RequestId;
 use crate::problem::{ApiError, PROBLEM_JSON, problem_response};
 
-fn code_for(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::BAD_REQUEST => "request.bad_request",
-        StatusCode::UNAUTHORIZED => "auth.unauthorized",
-        StatusCode::FORBIDDEN => "auth.forbidden",
-        StatusCode::NOT_FOUND => "route.not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "route.method_not_allowed",
-        StatusCode::PAYLOAD_TOO_LARGE => "request.too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "request.unsupported_media_type",
-        StatusCode::UNPROCESSABLE_ENTITY => "request.validation_failed",
-        StatusCode::TOO_MANY_REQUESTS => "request.rate_limited",
-        StatusCode::SERVICE_UNAVAILABLE => "server.unavailable",
-        s if s.is_server_error() => "server.internal",
-        _ => "request.error",
-    }
-}
-
 fn detail_for(status: StatusCode) -> &'static str {
     match status {
         StatusCode::NOT_FOUND => "No resource exists at this path.",
@@ -66,7 +49,7 @@ pub async fn problems(
                 tracing::debug!(error = %cause, "request error");
             }
         }
-        ApiError::new(status, code_for(status), detail_for(status))
+        ApiError::framework(status, detail_for(status))
     });
     let mut problem = error.problem();
     problem.request_id = request_id;

@@ -2,7 +2,7 @@
 
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use identity::service::SignupInput;
 use identity::{LoginOutcome, TokenPair};
@@ -12,10 +12,12 @@ use crate::dto::accounts::{
     DeactivateRequest, LoginRequest, PasswordChange, PasswordResetConfirm, PasswordResetRequest, ProfileUpdate,
     RefreshRequest, SignupRequest, TokenResponse, UserDto,
 };
+use crate::errors::ErrorCode;
+use crate::errors::docs::operation_errors;
 use crate::extract::body::OptionalJson;
 use crate::extract::{Auth, JsonBody, JsonOrForm};
 use crate::middleware::cors::origin_forbidden;
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::rate_limit::Action;
 use crate::state::AppState;
 
@@ -43,8 +45,7 @@ fn rate_limit(state: &AppState, req: &HttpRequest, action: Action) -> Result<(),
     };
     state.limiter.check(action, ip).map_err(|wait| {
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "request.rate_limited", "Too many attempts; slow down.")
-            .with_header(header::RETRY_AFTER, seconds.max(1).to_string())
+        ApiError::new(ErrorCode::RequestRateLimited, "Too many attempts; slow down.").with_retry_after(seconds.max(1))
     })
 }
 
@@ -70,6 +71,8 @@ fn token_response(state: &AppState, req: &HttpRequest, tokens: TokenPair) -> Htt
     })
 }
 
+operation_errors!(SignupErrors: UserNameTaken, UserEmailTaken, RequestRateLimited);
+
 /// Creates an account.
 #[utoipa::path(
     tag = "auth",
@@ -77,9 +80,7 @@ fn token_response(state: &AppState, req: &HttpRequest, tokens: TokenPair) -> Htt
     request_body = SignupRequest,
     responses(
         (status = 201, body = UserDto),
-        (status = 409, description = "`user.name_taken` or `user.email_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this address", body = Problem, content_type = "application/problem+json"),
+        SignupErrors,
     )
 )]
 #[post("/auth/signup")]
@@ -95,6 +96,8 @@ pub async fn signup(
     Ok(HttpResponse::Created().json(UserDto::from(user)))
 }
 
+operation_errors!(LoginErrors: AuthInvalidCredentials, UserBanned, RequestRateLimited);
+
 /// Logs in by name or email (JSON, or the OAuth2 password-flow form Swagger UI sends).
 /// Answers a token pair and sets the refresh token as an HttpOnly cookie.
 #[utoipa::path(
@@ -106,10 +109,7 @@ pub async fn signup(
     )),
     responses(
         (status = 200, body = TokenResponse),
-        (status = 401, description = "`auth.invalid_credentials`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this address", body = Problem, content_type = "application/problem+json"),
+        LoginErrors,
     )
 )]
 #[post("/auth/login")]
@@ -124,6 +124,16 @@ pub async fn login(
     Ok(token_response(&state, &req, tokens))
 }
 
+operation_errors!(
+    RefreshErrors: AuthTokenMissing,
+    AuthTokenInvalid,
+    AuthTokenExpired,
+    AuthTokenRevoked,
+    AuthRefreshReused,
+    AuthOriginForbidden,
+    UserBanned,
+);
+
 /// Exchanges a refresh token (body, or the cookie) for a new pair. The old refresh token is
 /// spent; presenting it again revokes its whole family (`auth.refresh_reused`).
 #[utoipa::path(
@@ -132,8 +142,7 @@ pub async fn login(
     request_body(content = Option<RefreshRequest>, description = "Optional: without it the `refresh_token` cookie is used"),
     responses(
         (status = 200, body = TokenResponse),
-        (status = 401, description = "`auth.refresh_reused`, `auth.token_invalid`, `auth.token_expired`, `auth.token_revoked`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.origin_forbidden` (cookie from another origin) or `user.banned`", body = Problem, content_type = "application/problem+json"),
+        RefreshErrors,
     )
 )]
 #[post("/auth/refresh")]
@@ -147,7 +156,7 @@ pub async fn refresh(
         Some(token) => token,
         None => {
             let cookie = req.cookie(REFRESH_COOKIE).ok_or_else(|| {
-                ApiError::unauthorized("auth.token_missing", "Send the refresh token in the body or the cookie.")
+                ApiError::unauthorized(ErrorCode::AuthTokenMissing, "Send the refresh token in the body or the cookie.")
             })?;
             // The cookie rides along on cross-site requests; only our own origin (or a
             // configured one) may use it.
@@ -167,7 +176,6 @@ pub async fn refresh(
     tag = "auth",
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/logout")]
@@ -178,6 +186,8 @@ pub async fn logout(state: web::Data<AppState>, req: HttpRequest, auth: Auth) ->
     Ok(HttpResponse::NoContent().cookie(expired).finish())
 }
 
+operation_errors!(RequestPasswordResetErrors: RequestRateLimited);
+
 /// Mails a single-use reset token if an active account has this email. Always 202, so that
 /// accounts cannot be discovered.
 #[utoipa::path(
@@ -186,8 +196,7 @@ pub async fn logout(state: web::Data<AppState>, req: HttpRequest, auth: Auth) ->
     request_body = PasswordResetRequest,
     responses(
         (status = 202, description = "Accepted; a mail is sent when the account exists"),
-        (status = 422, description = "Not an email address", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this address", body = Problem, content_type = "application/problem+json"),
+        RequestPasswordResetErrors,
     )
 )]
 #[post("/auth/password-reset")]
@@ -201,6 +210,8 @@ pub async fn request_password_reset(
     Ok(HttpResponse::Accepted().finish())
 }
 
+operation_errors!(ConfirmPasswordResetErrors: AuthResetTokenInvalid, RequestRateLimited);
+
 /// Sets a new password with a reset token; every session of the account is revoked.
 #[utoipa::path(
     tag = "auth",
@@ -208,9 +219,7 @@ pub async fn request_password_reset(
     request_body = PasswordResetConfirm,
     responses(
         (status = 204, description = "Password changed"),
-        (status = 400, description = "`auth.reset_token_invalid`: spent, expired or forged", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid new password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this address", body = Problem, content_type = "application/problem+json"),
+        ConfirmPasswordResetErrors,
     )
 )]
 #[post("/auth/password-reset/confirm")]
@@ -229,8 +238,6 @@ pub async fn confirm_password_reset(
     tag = "users",
     responses(
         (status = 200, body = UserDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/users/me")]
@@ -238,15 +245,15 @@ pub async fn me(state: web::Data<AppState>, auth: Auth) -> Result<web::Json<User
     Ok(web::Json(state.accounts.profile(auth.actor().id).await?.into()))
 }
 
+operation_errors!(UpdateMeErrors: UserNameTaken, UserEmailTaken);
+
 /// Changes the caller's name and/or email.
 #[utoipa::path(
     tag = "users",
     request_body = ProfileUpdate,
     responses(
         (status = 200, body = UserDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`user.name_taken` or `user.email_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        UpdateMeErrors,
     )
 )]
 #[patch("/users/me")]
@@ -259,14 +266,15 @@ pub async fn update_me(
     Ok(web::Json(user.into()))
 }
 
+operation_errors!(ChangePasswordErrors: AuthWrongPassword);
+
 /// Changes the caller's password; every other session of the caller is revoked.
 #[utoipa::path(
     tag = "users",
     request_body = PasswordChange,
     responses(
         (status = 204, description = "Password changed"),
-        (status = 401, description = "Wrong current password (`auth.wrong_password`) or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid new password", body = Problem, content_type = "application/problem+json"),
+        ChangePasswordErrors,
     )
 )]
 #[put("/users/me/password")]
@@ -279,13 +287,15 @@ pub async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
+operation_errors!(DeactivateErrors: AuthWrongPassword);
+
 /// Deactivates the caller's account (its content stays); every token of it is revoked.
 #[utoipa::path(
     tag = "users",
     request_body = DeactivateRequest,
     responses(
         (status = 204, description = "Deactivated"),
-        (status = 401, description = "Wrong password (`auth.wrong_password`) or bad token", body = Problem, content_type = "application/problem+json"),
+        DeactivateErrors,
     )
 )]
 #[delete("/users/me")]

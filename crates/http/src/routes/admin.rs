@@ -10,8 +10,9 @@ use crate::dto::admin::{
     AdminUserDetailDto, AdminUserDto, AdminUsersQuery, AuditEntryDto, UserBoardsRequest, UserModerationRequest,
 };
 use crate::dto::boards::{AdminBoardDto, BoardCreateRequest, BoardUpdateRequest};
+use crate::errors::docs::operation_errors;
 use crate::extract::{AdminAuth, JsonBody, PageDto, PageQuery, QueryParams, page_request};
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// Cursor scopes: one per list (and, for users, per search).
@@ -44,6 +45,8 @@ async fn user_detail(
     Ok(AdminUserDetailDto { user: user.into(), board_ids })
 }
 
+operation_errors!(ListUsersErrors: AuthAdminRequired);
+
 /// Users in id order, optionally searched by name or email. Pages walk every user exactly
 /// once even while users sign up.
 #[utoipa::path(
@@ -51,10 +54,7 @@ async fn user_detail(
     params(AdminUsersQuery),
     responses(
         (status = 200, body = PageDto<AdminUserDto>),
-        (status = 400, description = "`pagination.invalid_cursor`: not a cursor of this list (and search)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`limit` outside 1..100, or a parameter of the wrong type", body = Problem, content_type = "application/problem+json"),
+        ListUsersErrors,
     )
 )]
 #[get("/admin/users")]
@@ -71,15 +71,15 @@ pub async fn list_users(
     Ok(web::Json(PageDto::from_page(users, &state.cursors, &scope, AdminUserDto::from)))
 }
 
+operation_errors!(GetUserErrors: AuthAdminRequired, UserNotFound);
+
 /// One user, with the restricted boards it is a member of.
 #[utoipa::path(
     tag = "admin",
     params(("id" = i64, Path, description = "The user's id")),
     responses(
         (status = 200, body = AdminUserDetailDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`user.not_found`", body = Problem, content_type = "application/problem+json"),
+        GetUserErrors,
     )
 )]
 #[get("/admin/users/{id}")]
@@ -92,6 +92,8 @@ pub async fn get_user(
     Ok(web::Json(user_detail(&state, &admin, user).await?))
 }
 
+operation_errors!(ModerateUserErrors: AuthAdminRequired, AdminSelfModeration, UserNotFound);
+
 /// Bans or unbans, deactivates or reactivates a user. A ban or a deactivation ends every
 /// session of the user at once: its tokens fail on their next request. An admin cannot
 /// ban or deactivate themself. Only real changes are made and recorded in the audit trail.
@@ -101,11 +103,7 @@ pub async fn get_user(
     request_body = UserModerationRequest,
     responses(
         (status = 200, body = AdminUserDetailDto),
-        (status = 400, description = "`request.malformed_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required`, `admin.self_moderation` (the admin's own account) or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`user.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field of the wrong type", body = Problem, content_type = "application/problem+json"),
+        ModerateUserErrors,
     )
 )]
 #[patch("/admin/users/{id}")]
@@ -120,6 +118,8 @@ pub async fn moderate_user(
     Ok(web::Json(user_detail(&state, &admin, user).await?))
 }
 
+operation_errors!(ReplaceUserBoardsErrors: AuthAdminRequired, UserNotFound);
+
 /// Replaces the user's memberships of restricted boards. Public boards need no membership
 /// and are refused, like unknown boards, with 422 naming them.
 #[utoipa::path(
@@ -128,11 +128,7 @@ pub async fn moderate_user(
     request_body = UserBoardsRequest,
     responses(
         (status = 200, body = AdminUserDetailDto),
-        (status = 400, description = "`request.malformed_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`user.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`board_ids` names unknown or public boards, or too many", body = Problem, content_type = "application/problem+json"),
+        ReplaceUserBoardsErrors,
     )
 )]
 #[put("/admin/users/{id}/boards")]
@@ -148,16 +144,16 @@ pub async fn replace_user_boards(
     Ok(web::Json(AdminUserDetailDto { user: user.into(), board_ids }))
 }
 
+operation_errors!(ListBoardsErrors: AuthAdminRequired);
+
 /// Every board, hidden and deleted ones too, in id order, with its members.
 #[utoipa::path(
     tag = "admin",
+    operation_id = "list_all_boards",
     params(PageQuery),
     responses(
         (status = 200, body = PageDto<AdminBoardDto>),
-        (status = 400, description = "`pagination.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`limit` outside 1..100", body = Problem, content_type = "application/problem+json"),
+        ListBoardsErrors,
     )
 )]
 #[get("/admin/boards")]
@@ -171,17 +167,15 @@ pub async fn list_boards(
     Ok(web::Json(PageDto::from_page(boards, &state.cursors, BOARDS_SCOPE, AdminBoardDto::from)))
 }
 
+operation_errors!(CreateBoardErrors: AuthAdminRequired, BoardNameTaken);
+
 /// Creates a board (by default public, visible and open) with its members.
 #[utoipa::path(
     tag = "admin",
     request_body = BoardCreateRequest,
     responses(
         (status = 201, body = AdminBoardDto),
-        (status = 400, description = "`request.malformed_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`board.name_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (every one is named), unknown `member_ids`", body = Problem, content_type = "application/problem+json"),
+        CreateBoardErrors,
     )
 )]
 #[post("/admin/boards")]
@@ -194,6 +188,8 @@ pub async fn create_board(
     Ok(HttpResponse::Created().json(AdminBoardDto::from(board)))
 }
 
+operation_errors!(UpdateBoardErrors: AuthAdminRequired, BoardNotFound, BoardNameTaken);
+
 /// Changes any field of a board; `member_ids` replaces its members. Setting `is_visible`
 /// or `is_available` to true restores a deleted board (clears its `delete_date`).
 #[utoipa::path(
@@ -202,12 +198,7 @@ pub async fn create_board(
     request_body = BoardUpdateRequest,
     responses(
         (status = 200, body = AdminBoardDto),
-        (status = 400, description = "`request.malformed_json`: the body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`board.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`board.name_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, unknown `member_ids`", body = Problem, content_type = "application/problem+json"),
+        UpdateBoardErrors,
     )
 )]
 #[patch("/admin/boards/{id}")]
@@ -221,6 +212,8 @@ pub async fn update_board(
     Ok(web::Json(board.into()))
 }
 
+operation_errors!(DeleteBoardErrors: AuthAdminRequired, BoardNotFound);
+
 /// Deletes a board softly: it becomes hidden and closed and gets a `delete_date`; its posts
 /// are kept, and a PATCH can restore it. Deleting a deleted board changes nothing.
 #[utoipa::path(
@@ -228,9 +221,7 @@ pub async fn update_board(
     params(("id" = i64, Path, description = "The board's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`board.not_found`", body = Problem, content_type = "application/problem+json"),
+        DeleteBoardErrors,
     )
 )]
 #[delete("/admin/boards/{id}")]
@@ -243,16 +234,15 @@ pub async fn delete_board(
     Ok(HttpResponse::NoContent().finish())
 }
 
+operation_errors!(ListAuditErrors: AuthAdminRequired);
+
 /// The audit trail of admin actions (API and `admin-cli`), newest first.
 #[utoipa::path(
     tag = "admin",
     params(PageQuery),
     responses(
         (status = 200, body = PageDto<AuditEntryDto>),
-        (status = 400, description = "`pagination.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`limit` outside 1..100", body = Problem, content_type = "application/problem+json"),
+        ListAuditErrors,
     )
 )]
 #[get("/admin/audit")]

@@ -13,8 +13,10 @@ use crate::dto::ai::{
     CreateModelRequest, DatasetDto, DatasetUploadForm, InferenceDto, InferenceListQuery, InferenceRequest, ModelDto,
     UpdateInferenceRequest, UpdateModelRequest, WaitQuery,
 };
+use crate::errors::docs::operation_errors;
+use crate::extract::multipart::{malformed_multipart, require_multipart};
 use crate::extract::{AdminAuth, Auth, JsonBody, PageDto, PageQuery, QueryParams, page_request};
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// Registers the AI routes under `/api/v1`.
@@ -51,10 +53,6 @@ fn accepted_at<T: serde::Serialize>(location: String, body: T) -> HttpResponse {
     params(PageQuery),
     responses(
         (status = 200, body = PageDto<ModelDto>),
-        (status = 400, description = "`pagination.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A bad `limit`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/ai/models")]
@@ -69,6 +67,8 @@ pub async fn list_models(
     Ok(web::Json(PageDto::from_page(models, &state.cursors, scope, ModelDto::from)))
 }
 
+operation_errors!(CreateModelErrors: AuthAdminRequired, AiModelNameTaken, AiQueueUnavailable);
+
 /// Creates a model and queues its training. The dataset defaults to `ai_test`, the target
 /// to its last column and the features to every other column, in order. `is_available`
 /// becomes true when the training succeeds.
@@ -77,14 +77,7 @@ pub async fn list_models(
     request_body = CreateModelRequest,
     responses(
         (status = 202, description = "Queued for training", body = ModelDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "`request.malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ai.model_name_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`request.too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`request.unsupported_media_type`: not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown algorithm, dataset, target or feature; bad name or description", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`ai.queue_unavailable`: nothing was created", body = Problem, content_type = "application/problem+json"),
+        CreateModelErrors,
     )
 )]
 #[post("/ai/models")]
@@ -107,15 +100,15 @@ pub async fn create_model(
     Ok(accepted_at(format!("/api/v1/ai/models/{}", model.id), ModelDto::from(model)))
 }
 
+operation_errors!(GetModelErrors: AiModelNotFound);
+
 /// A model. Users see visible models only.
 #[utoipa::path(
     tag = "ai",
     params(("id" = i64, Path, description = "The model's id")),
     responses(
         (status = 200, body = ModelDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`ai.model_not_found`", body = Problem, content_type = "application/problem+json"),
+        GetModelErrors,
     )
 )]
 #[get("/ai/models/{id}")]
@@ -127,6 +120,8 @@ pub async fn get_model(
     Ok(web::Json(state.ai.get_model(auth.actor(), id.into_inner()).await?.into()))
 }
 
+operation_errors!(UpdateModelErrors: AuthAdminRequired, AiModelNotFound);
+
 /// Changes the description, visibility or availability of a model.
 #[utoipa::path(
     tag = "ai",
@@ -134,13 +129,7 @@ pub async fn get_model(
     request_body = UpdateModelRequest,
     responses(
         (status = 200, body = ModelDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "`request.malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`ai.model_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`request.too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`request.unsupported_media_type`: not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        UpdateModelErrors,
     )
 )]
 #[patch("/ai/models/{id}")]
@@ -159,15 +148,15 @@ pub async fn update_model(
     Ok(web::Json(state.ai.update_model(auth.actor(), id.into_inner(), input).await?.into()))
 }
 
+operation_errors!(DeleteModelErrors: AuthAdminRequired, AiModelNotFound);
+
 /// Deletes a model with its trained artifact and its inference jobs.
 #[utoipa::path(
     tag = "ai",
     params(("id" = i64, Path, description = "The model's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`ai.model_not_found`", body = Problem, content_type = "application/problem+json"),
+        DeleteModelErrors,
     )
 )]
 #[delete("/ai/models/{id}")]
@@ -180,6 +169,8 @@ pub async fn delete_model(
     Ok(HttpResponse::NoContent().finish())
 }
 
+operation_errors!(TrainModelErrors: AuthAdminRequired, AiModelNotFound, AiModelBusy, AiQueueUnavailable);
+
 /// Trains a ready or failed model again on the same dataset. Until that training
 /// succeeds the model serves no inferences.
 #[utoipa::path(
@@ -187,11 +178,7 @@ pub async fn delete_model(
     params(("id" = i64, Path, description = "The model's id")),
     responses(
         (status = 202, description = "Queued for training", body = ModelDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`ai.model_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ai.model_busy`: already queued or training", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`ai.queue_unavailable`: the model is unchanged", body = Problem, content_type = "application/problem+json"),
+        TrainModelErrors,
     )
 )]
 #[post("/ai/models/{id}/train")]
@@ -206,6 +193,8 @@ pub async fn train_model(
 
 // ---- inferences ---------------------------------------------------------------------
 
+operation_errors!(CreateInferenceErrors: AiModelNotFound, AiModelNotReady, AiQueueUnavailable);
+
 /// Queues an inference. Users may use a visible, available and ready model; admins any
 /// ready model. Read the result at `GET /ai/inferences/{id}` (the `Location`).
 #[utoipa::path(
@@ -214,15 +203,7 @@ pub async fn train_model(
     request_body = InferenceRequest,
     responses(
         (status = 202, description = "Queued", body = InferenceDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "`request.malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`ai.model_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ai.model_not_ready`: not ready (or, for users, not available)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`request.unsupported_media_type`: not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not 1..1000 rows, or a row without one number per feature (the message names the expected count)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`ai.queue_unavailable`: nothing was created", body = Problem, content_type = "application/problem+json"),
+        CreateInferenceErrors,
     )
 )]
 #[post("/ai/models/{id}/inferences")]
@@ -237,6 +218,8 @@ pub async fn create_inference(
     Ok(accepted_at(format!("/api/v1/ai/inferences/{}", job.id), InferenceDto::from(job)))
 }
 
+operation_errors!(ListInferencesErrors: AuthAdminRequired);
+
 /// The caller's inference jobs, newest first. Admins see everyone's, or one user's with
 /// `user_id`.
 #[utoipa::path(
@@ -244,10 +227,7 @@ pub async fn create_inference(
     params(InferenceListQuery),
     responses(
         (status = 200, body = PageDto<InferenceDto>),
-        (status = 400, description = "`pagination.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required`: a user named another user; `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A bad `limit` or `user_id`", body = Problem, content_type = "application/problem+json"),
+        ListInferencesErrors,
     )
 )]
 #[get("/ai/inferences")]
@@ -268,6 +248,8 @@ pub async fn list_inferences(
     Ok(web::Json(PageDto::from_page(jobs, &state.cursors, &scope, InferenceDto::from)))
 }
 
+operation_errors!(GetInferenceErrors: AiInferenceNotFound);
+
 /// An inference job of the caller (admins: any). With `wait`, an unfinished job is
 /// answered as soon as it ends, or after `wait` seconds with its current status.
 #[utoipa::path(
@@ -275,10 +257,7 @@ pub async fn list_inferences(
     params(("id" = i64, Path, description = "The job's id"), WaitQuery),
     responses(
         (status = 200, body = InferenceDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`ai.inference_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`wait` outside 0..30", body = Problem, content_type = "application/problem+json"),
+        GetInferenceErrors,
     )
 )]
 #[get("/ai/inferences/{id}")]
@@ -291,6 +270,8 @@ pub async fn get_inference(
     Ok(web::Json(state.ai.get_inference(auth.actor(), id.into_inner(), query.0.wait).await?.into()))
 }
 
+operation_errors!(UpdateInferenceErrors: AiNotOwner, AiInferenceNotFound);
+
 /// Changes the description of the caller's own job.
 #[utoipa::path(
     tag = "ai",
@@ -298,13 +279,7 @@ pub async fn get_inference(
     request_body = UpdateInferenceRequest,
     responses(
         (status = 200, body = InferenceDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "`request.malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`ai.not_owner`: an admin tried to edit another user's job; `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`ai.inference_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`request.too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`request.unsupported_media_type`: not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        UpdateInferenceErrors,
     )
 )]
 #[patch("/ai/inferences/{id}")]
@@ -317,15 +292,15 @@ pub async fn update_inference(
     Ok(web::Json(state.ai.update_inference(auth.actor(), id.into_inner(), &body.0.description).await?.into()))
 }
 
+operation_errors!(DeleteInferenceErrors: AiInferenceNotFound);
+
 /// Deletes a job (its owner or an admin).
 #[utoipa::path(
     tag = "ai",
     params(("id" = i64, Path, description = "The job's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`ai.inference_not_found`", body = Problem, content_type = "application/problem+json"),
+        DeleteInferenceErrors,
     )
 )]
 #[delete("/ai/inferences/{id}")]
@@ -340,6 +315,8 @@ pub async fn delete_inference(
 
 // ---- datasets -----------------------------------------------------------------------
 
+operation_errors!(UploadDatasetErrors: AuthAdminRequired, AiDatasetNameTaken, AiDatasetTooLarge, AiDatasetInvalid);
+
 /// Uploads a CSV dataset: a `file` part (a header row of column names, then rows of
 /// numbers) and an optional `name` part (default: the file name without its extension).
 #[utoipa::path(
@@ -347,13 +324,7 @@ pub async fn delete_inference(
     request_body(content = DatasetUploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, body = DatasetDto),
-        (status = 400, description = "`request.malformed_multipart`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ai.dataset_name_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`ai.dataset_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`ai.dataset_invalid`: the CSV is malformed (the line and column are named) or over the row or column limit; or a bad name", body = Problem, content_type = "application/problem+json"),
+        UploadDatasetErrors,
     )
 )]
 #[post("/ai/datasets")]
@@ -369,16 +340,15 @@ pub async fn upload_dataset(
     Ok(HttpResponse::Created().json(DatasetDto::from(dataset)))
 }
 
+operation_errors!(ListDatasetsErrors: AuthAdminRequired);
+
 /// Every dataset, `ai_test` (shipped with Agora) first.
 #[utoipa::path(
     tag = "ai",
     params(PageQuery),
     responses(
         (status = 200, body = PageDto<DatasetDto>),
-        (status = 400, description = "`pagination.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.admin_required` or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A bad `limit`", body = Problem, content_type = "application/problem+json"),
+        ListDatasetsErrors,
     )
 )]
 #[get("/ai/datasets")]
@@ -392,10 +362,6 @@ pub async fn list_datasets(
     Ok(web::Json(PageDto::from_page(datasets, &state.cursors, DATASETS_SCOPE, DatasetDto::from)))
 }
 
-fn malformed(err: impl std::fmt::Display) -> ApiError {
-    ApiError::bad_request("request.malformed_multipart", format!("The multipart body cannot be read: {err}"))
-}
-
 fn invalid_part(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::validation(FieldErrors::single(field, message))
 }
@@ -404,7 +370,7 @@ fn invalid_part(field: &str, message: impl Into<String>) -> ApiError {
 async fn read_part(field: &mut Field, limit: usize) -> Result<Option<Vec<u8>>, ApiError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(malformed)?;
+        let chunk = chunk.map_err(malformed_multipart)?;
         if bytes.len() + chunk.len() > limit {
             return Ok(None);
         }
@@ -415,24 +381,12 @@ async fn read_part(field: &mut Field, limit: usize) -> Result<Option<Vec<u8>>, A
 
 /// Reads the `file` and `name` parts of a dataset upload, stopping at the size limit.
 async fn read_upload(req: &HttpRequest, payload: web::Payload, max_bytes: usize) -> Result<DatasetUpload, ApiError> {
-    let is_form_data = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("multipart/form-data"));
-    if !is_form_data {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "request.unsupported_media_type",
-            "The body must be multipart/form-data with a `file` part.",
-        ));
-    }
+    require_multipart(req, "a `file` part and an optional `name` part")?;
     let mut multipart = Multipart::new(req.headers(), payload);
     let mut upload = DatasetUpload::default();
     let mut has_file = false;
     while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(malformed)?;
+        let mut field = field.map_err(malformed_multipart)?;
         match field.name().unwrap_or_default() {
             "file" => {
                 if has_file {

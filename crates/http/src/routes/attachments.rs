@@ -8,9 +8,10 @@ use board::{AttachTarget, Attachment};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::posts::{AttachmentDto, UploadForm};
+use crate::errors::docs::operation_errors;
 use crate::extract::Auth;
 use crate::extract::multipart::{MultipartFiles, require_multipart};
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// Registers the attachment routes under `/api/v1`.
@@ -25,12 +26,14 @@ async fn upload(
     multipart: Multipart,
     target: AttachTarget,
 ) -> Result<HttpResponse, ApiError> {
-    require_multipart(req)?;
+    require_multipart(req, "one or more `file` parts")?;
     let mut parts = MultipartFiles::new(multipart);
     let attachments = state.attachments.upload(auth.actor(), target, &mut parts).await?;
     let body: Vec<AttachmentDto> = attachments.into_iter().map(AttachmentDto::from).collect();
     Ok(HttpResponse::Created().json(body))
 }
+
+operation_errors!(UploadToPostErrors: PostNotOwner, BoardForbidden, BoardClosed, PostNotFound, BoardNotFound, UploadTooLarge, UploadTypeMismatch, UploadTooManyFiles);
 
 /// Attaches files to a post: its author or an admin. All files or none are stored.
 #[utoipa::path(
@@ -39,13 +42,7 @@ async fn upload(
     request_body(content = UploadForm, content_type = "multipart/form-data", description = "One or more parts named `file`"),
     responses(
         (status = 201, body = Vec<AttachmentDto>),
-        (status = 400, description = "`upload.malformed`: not readable as multipart", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`post.not_owner`, `board.forbidden` or `board.closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`post.not_found` or `board.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`upload.too_large`: a file exceeds the per-file limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`upload.type_mismatch`: a file claims an image type it is not; or the body is not multipart", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`upload.too_many_files`, no file, or a part not named `file`", body = Problem, content_type = "application/problem+json"),
+        UploadToPostErrors,
     )
 )]
 #[post("/posts/{id}/attachments")]
@@ -59,6 +56,8 @@ pub async fn upload_to_post(
     upload(&state, &auth, &req, multipart, AttachTarget::Post(path.into_inner())).await
 }
 
+operation_errors!(UploadToCommentErrors: CommentNotOwner, BoardForbidden, BoardClosed, CommentNotFound, BoardNotFound, UploadTooLarge, UploadTypeMismatch, UploadTooManyFiles);
+
 /// Attaches files to a comment: its author or an admin. All files or none are stored.
 #[utoipa::path(
     tag = "attachments",
@@ -66,13 +65,7 @@ pub async fn upload_to_post(
     request_body(content = UploadForm, content_type = "multipart/form-data", description = "One or more parts named `file`"),
     responses(
         (status = 201, body = Vec<AttachmentDto>),
-        (status = 400, description = "`upload.malformed`: not readable as multipart", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`comment.not_owner`, `board.forbidden` or `board.closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`comment.not_found` or `board.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`upload.too_large`: a file exceeds the per-file limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`upload.type_mismatch`: a file claims an image type it is not; or the body is not multipart", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`upload.too_many_files`, no file, or a part not named `file`", body = Problem, content_type = "application/problem+json"),
+        UploadToCommentErrors,
     )
 )]
 #[post("/comments/{id}/attachments")]
@@ -110,6 +103,8 @@ fn content_type_of(attachment: &Attachment) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
 }
 
+operation_errors!(DownloadErrors: BoardForbidden, AttachmentNotFound, BoardNotFound);
+
 /// Downloads a file, for users who may read its board. Always served as an attachment with
 /// `nosniff`, so that no upload is rendered as a page of this origin.
 #[utoipa::path(
@@ -121,9 +116,7 @@ fn content_type_of(attachment: &Attachment) -> HeaderValue {
                 ("Content-Disposition" = String, description = "`attachment; filename*=UTF-8''<percent-encoded original name>`"),
                 ("X-Content-Type-Options" = String, description = "`nosniff`"),
             )),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`board.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`attachment.not_found` or `board.not_found`", body = Problem, content_type = "application/problem+json"),
+        DownloadErrors,
     )
 )]
 #[get("/attachments/{id}")]
@@ -150,6 +143,8 @@ pub async fn download(state: web::Data<AppState>, auth: Auth, path: web::Path<i6
         .body(SizedStream::new(size, stream)))
 }
 
+operation_errors!(DeleteAttachmentErrors: AttachmentNotOwner, BoardForbidden, BoardClosed, AttachmentNotFound, BoardNotFound);
+
 /// Deletes a file and removes it from storage: its uploader, the author of its post or
 /// comment, or an admin.
 #[utoipa::path(
@@ -157,9 +152,7 @@ pub async fn download(state: web::Data<AppState>, auth: Auth, path: web::Path<i6
     params(("id" = i64, Path, description = "The attachment")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`attachment.not_owner`, `board.forbidden` or `board.closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`attachment.not_found` or `board.not_found`", body = Problem, content_type = "application/problem+json"),
+        DeleteAttachmentErrors,
     )
 )]
 #[delete("/attachments/{id}")]

@@ -4,8 +4,9 @@ use actix_web::{get, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::boards::BoardDto;
+use crate::errors::docs::operation_errors;
 use crate::extract::{Auth, PageDto, PageQuery, QueryParams};
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::state::AppState;
 
 const BOARDS_SCOPE: &str = "boards:readable:order=id";
@@ -35,10 +36,6 @@ async fn readable_page(
     params(PageQuery),
     responses(
         (status = 200, body = PageDto<BoardDto>),
-        (status = 400, description = "`pagination.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`limit` outside 1..100", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/boards")]
@@ -50,15 +47,15 @@ pub async fn list_boards(
     Ok(web::Json(readable_page(&state, &auth, &query.0, BOARDS_SCOPE).await?))
 }
 
+operation_errors!(GetBoardErrors: BoardForbidden, BoardNotFound);
+
 /// One board, with whether the caller may write in it.
 #[utoipa::path(
     tag = "boards",
     params(("id" = i64, Path, description = "The board's id")),
     responses(
         (status = 200, body = BoardDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`board.forbidden`: a restricted board the caller is not a member of; or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`board.not_found`: no such board, or hidden or deleted", body = Problem, content_type = "application/problem+json"),
+        GetBoardErrors,
     )
 )]
 #[get("/boards/{id}")]
@@ -77,10 +74,6 @@ pub async fn get_board(
     params(PageQuery),
     responses(
         (status = 200, body = PageDto<BoardDto>),
-        (status = 400, description = "`pagination.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`limit` outside 1..100", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/users/me/boards")]

@@ -10,8 +10,9 @@ use crate::dto::chat::{
     CreateSessionRequest, MessageDto, MessageListQuery, MessageRequest, SessionDto, SessionListQuery, TicketResponse,
     UpdateSessionRequest,
 };
+use crate::errors::docs::operation_errors;
 use crate::extract::{Auth, JsonBody, PageDto, QueryParams, page_request};
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// Registers the chat routes under `/api/v1`.
@@ -50,8 +51,6 @@ fn assignee_filter(actor: &Actor, raw: Option<&str>) -> Result<Option<AssigneeFi
     request_body = CreateSessionRequest,
     responses(
         (status = 201, body = SessionDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or `member_ids` naming unknown or disabled users", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/chat/sessions")]
@@ -77,9 +76,6 @@ pub async fn create_session(
     params(SessionListQuery),
     responses(
         (status = 200, body = PageDto<SessionDto>),
-        (status = 400, description = "`pagination.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid `limit`, `assignee` or `closed`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/chat/sessions")]
@@ -100,15 +96,15 @@ pub async fn list_sessions(
     Ok(web::Json(PageDto::from_page(sessions, &state.cursors, &scope, SessionDto::from)))
 }
 
+operation_errors!(GetSessionErrors: ChatForbidden, ChatSessionNotFound);
+
 /// A session with its members.
 #[utoipa::path(
     tag = "chat",
     params(("id" = i64, Path, description = "Session id")),
     responses(
         (status = 200, body = SessionDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`chat.forbidden`: not a member", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`chat.session_not_found`", body = Problem, content_type = "application/problem+json"),
+        GetSessionErrors,
     )
 )]
 #[get("/chat/sessions/{id}")]
@@ -120,6 +116,8 @@ pub async fn get_session(
     Ok(web::Json(state.chat.session(auth.actor(), id.into_inner()).await?.into()))
 }
 
+operation_errors!(UpdateSessionErrors: ChatForbidden, AuthAdminRequired, ChatSessionNotFound);
+
 /// Renames, closes, reopens or re-lists the members of a session (its creator or an admin),
 /// or reassigns it (admins only). Closing ends its sockets; removed members' sockets end.
 #[utoipa::path(
@@ -128,10 +126,7 @@ pub async fn get_session(
     request_body = UpdateSessionRequest,
     responses(
         (status = 200, body = SessionDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`chat.forbidden` (not the creator) or `auth.admin_required` (reassigning)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`chat.session_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        UpdateSessionErrors,
     )
 )]
 #[patch("/chat/sessions/{id}")]
@@ -152,6 +147,8 @@ pub async fn update_session(
     Ok(web::Json(state.chat.update_session(auth.actor(), id.into_inner(), input).await?.into()))
 }
 
+operation_errors!(DeleteSessionErrors: ChatForbidden, ChatSessionNotFound);
+
 /// Deletes a session (its creator or an admin): its sockets end, and it and its messages
 /// are 404 from now on.
 #[utoipa::path(
@@ -159,9 +156,7 @@ pub async fn update_session(
     params(("id" = i64, Path, description = "Session id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`chat.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`chat.session_not_found`", body = Problem, content_type = "application/problem+json"),
+        DeleteSessionErrors,
     )
 )]
 #[delete("/chat/sessions/{id}")]
@@ -174,6 +169,8 @@ pub async fn delete_session(
     Ok(HttpResponse::NoContent().finish())
 }
 
+operation_errors!(ListMessagesErrors: ChatForbidden, ChatSessionNotFound);
+
 /// The session's messages, newest first. After a reconnect, fetch what was missed with
 /// `?after=<id of the last message seen>`: messages above that id, oldest first, paged
 /// with `next_cursor` until it is `null`. A socket open before that request misses nothing
@@ -183,11 +180,7 @@ pub async fn delete_session(
     params(("id" = i64, Path, description = "Session id"), MessageListQuery),
     responses(
         (status = 200, body = PageDto<MessageDto>),
-        (status = 400, description = "`pagination.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`chat.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`chat.session_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid `limit` or `after`", body = Problem, content_type = "application/problem+json"),
+        ListMessagesErrors,
     )
 )]
 #[get("/chat/sessions/{id}/messages")]
@@ -208,6 +201,8 @@ pub async fn list_messages(
     Ok(web::Json(PageDto::from_page(messages, &state.cursors, &scope, MessageDto::from)))
 }
 
+operation_errors!(PostMessageErrors: ChatForbidden, ChatSessionNotFound, ChatSessionClosed);
+
 /// Posts a message: it is stored, then delivered live to every socket of the session (the
 /// author's included), on every instance.
 #[utoipa::path(
@@ -216,11 +211,7 @@ pub async fn list_messages(
     request_body = MessageRequest,
     responses(
         (status = 201, body = MessageDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`chat.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`chat.session_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`chat.session_closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid `content`", body = Problem, content_type = "application/problem+json"),
+        PostMessageErrors,
     )
 )]
 #[post("/chat/sessions/{id}/messages")]
@@ -234,6 +225,8 @@ pub async fn post_message(
     Ok(HttpResponse::Created().json(MessageDto::from(message)))
 }
 
+operation_errors!(EditMessageErrors: ChatForbidden, ChatMessageNotFound, ChatSessionClosed);
+
 /// Edits a message (its author only, while the session is open); sockets get an `edited`
 /// frame with the whole message.
 #[utoipa::path(
@@ -242,11 +235,7 @@ pub async fn post_message(
     request_body = MessageRequest,
     responses(
         (status = 200, body = MessageDto),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`chat.forbidden`: not the author", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`chat.message_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`chat.session_closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid `content`", body = Problem, content_type = "application/problem+json"),
+        EditMessageErrors,
     )
 )]
 #[patch("/chat/messages/{id}")]
@@ -259,15 +248,15 @@ pub async fn edit_message(
     Ok(web::Json(state.chat.edit_message(auth.actor(), id.into_inner(), &body.0.content).await?.into()))
 }
 
+operation_errors!(DeleteMessageErrors: ChatForbidden, ChatMessageNotFound);
+
 /// Deletes a message (its author or an admin); sockets get a `deleted` frame.
 #[utoipa::path(
     tag = "chat",
     params(("id" = i64, Path, description = "Message id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`chat.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`chat.message_not_found`", body = Problem, content_type = "application/problem+json"),
+        DeleteMessageErrors,
     )
 )]
 #[delete("/chat/messages/{id}")]
@@ -286,7 +275,6 @@ pub async fn delete_message(
     tag = "chat",
     responses(
         (status = 200, body = TicketResponse),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/chat/ws-ticket")]

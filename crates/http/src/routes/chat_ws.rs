@@ -1,15 +1,16 @@
 //! The chat WebSocket handshake: origin, credentials and membership are checked before the
 //! upgrade, so a refused client gets a problem document and no socket.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use kernel::Actor;
 
 use crate::dto::chat::SocketQuery;
+use crate::errors::ErrorCode;
+use crate::errors::docs::operation_errors;
 use crate::extract::QueryParams;
 use crate::extract::auth::bearer_token;
 use crate::middleware::cors::origin_forbidden;
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::socket::{ChatSocket, MAX_FRAME_BYTES, OpenSocket};
 use crate::state::AppState;
 
@@ -18,10 +19,13 @@ async fn socket_actor(state: &AppState, req: &HttpRequest, query: &SocketQuery) 
         let user_id = state.chat.redeem_ticket(ticket).await?;
         return Ok(state.accounts.active_actor(user_id).await?);
     }
-    let token = bearer_token(req)
-        .ok_or_else(|| ApiError::unauthorized("auth.token_missing", "Send a ticket as ?ticket= or a bearer token."))?;
+    let token = bearer_token(req).ok_or_else(|| {
+        ApiError::unauthorized(ErrorCode::AuthTokenMissing, "Send a ticket as ?ticket= or a bearer token.")
+    })?;
     Ok(state.accounts.authenticate(&token).await?.actor)
 }
+
+operation_errors!(ConnectErrors: ChatWebsocketExpected, ChatTicketInvalid, AuthOriginForbidden, ChatForbidden, ChatSessionNotFound, ChatSessionClosed);
 
 /// Opens the live chat of a session (members and admins) as a WebSocket.
 ///
@@ -52,12 +56,7 @@ async fn socket_actor(state: &AppState, req: &HttpRequest, query: &SocketQuery) 
     params(("id" = i64, Path, description = "Session id"), SocketQuery),
     responses(
         (status = 101, description = "Switching Protocols: the WebSocket is open"),
-        (status = 400, description = "`chat.websocket_expected`: not a WebSocket handshake", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`chat.ticket_invalid` (forged, expired or used ticket), `auth.token_missing` or another token problem", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`auth.origin_forbidden`, `chat.forbidden` (not a member) or `user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`chat.session_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`chat.session_closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`server.unavailable`: shutting down, or the chat bus is down", body = Problem, content_type = "application/problem+json"),
+        ConnectErrors,
     )
 )]
 #[get("/chat/sessions/{id}/ws")]
@@ -74,15 +73,11 @@ pub async fn connect(
     // The handshake is checked first so that a request that could never upgrade does not
     // spend a ticket; nothing is sent until the checks below pass.
     let (response, session, stream) = actix_ws::handle(&req, body).map_err(|err| {
-        ApiError::bad_request("chat.websocket_expected", format!("This route opens a WebSocket: {err}"))
+        ApiError::new(ErrorCode::ChatWebsocketExpected, format!("This route opens a WebSocket: {err}"))
     })?;
     let actor = socket_actor(&state, &req, &query.0).await?;
     if state.shutdown.is_started() {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "server.unavailable",
-            "The server is shutting down; connect again shortly.",
-        ));
+        return Err(ApiError::new(ErrorCode::ServerUnavailable, "The server is shutting down; connect again shortly."));
     }
     let session_id = id.into_inner();
     let grant = state.chat.open_socket(&actor, session_id).await?;

@@ -4,8 +4,9 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::posts::{CommentDto, CommentRequest};
+use crate::errors::docs::operation_errors;
 use crate::extract::{Auth, JsonBody, PageDto, PageQuery, QueryParams};
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// Registers the comment routes under `/api/v1`.
@@ -13,17 +14,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_comments).service(create_comment).service(update_comment).service(delete_comment);
 }
 
+operation_errors!(ListCommentsErrors: BoardForbidden, PostNotFound, BoardNotFound);
+
 /// A page of a post's comments, oldest first.
 #[utoipa::path(
     tag = "comments",
     params(("id" = i64, Path, description = "The post"), PageQuery),
     responses(
         (status = 200, body = PageDto<CommentDto>),
-        (status = 400, description = "`pagination.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`board.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`post.not_found` or `board.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad `limit`", body = Problem, content_type = "application/problem+json"),
+        ListCommentsErrors,
     )
 )]
 #[get("/posts/{id}/comments")]
@@ -40,6 +39,8 @@ pub async fn list_comments(
     Ok(web::Json(PageDto::from_page(comments, &state.cursors, &scope, CommentDto::from)))
 }
 
+operation_errors!(CreateCommentErrors: BoardForbidden, BoardClosed, PostNotFound, BoardNotFound);
+
 /// Comments on a post; its `number_of_comment` rises by one.
 #[utoipa::path(
     tag = "comments",
@@ -47,10 +48,7 @@ pub async fn list_comments(
     request_body = CommentRequest,
     responses(
         (status = 201, body = CommentDto),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`board.forbidden` or `board.closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`post.not_found` or `board.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid content", body = Problem, content_type = "application/problem+json"),
+        CreateCommentErrors,
     )
 )]
 #[post("/posts/{id}/comments")]
@@ -64,6 +62,8 @@ pub async fn create_comment(
     Ok(HttpResponse::Created().json(CommentDto::from(comment)))
 }
 
+operation_errors!(UpdateCommentErrors: CommentNotOwner, BoardForbidden, BoardClosed, CommentNotFound, BoardNotFound);
+
 /// Replaces a comment's content: its author or an admin.
 #[utoipa::path(
     tag = "comments",
@@ -71,10 +71,7 @@ pub async fn create_comment(
     request_body = CommentRequest,
     responses(
         (status = 200, body = CommentDto),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`comment.not_owner`, `board.forbidden` or `board.closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`comment.not_found` or `board.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid content", body = Problem, content_type = "application/problem+json"),
+        UpdateCommentErrors,
     )
 )]
 #[patch("/comments/{id}")]
@@ -88,15 +85,15 @@ pub async fn update_comment(
     Ok(web::Json(comment.into()))
 }
 
+operation_errors!(DeleteCommentErrors: CommentNotOwner, BoardForbidden, BoardClosed, CommentNotFound, BoardNotFound);
+
 /// Deletes a comment; its post's `number_of_comment` falls by one. Its author or an admin.
 #[utoipa::path(
     tag = "comments",
     params(("id" = i64, Path, description = "The comment")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`comment.not_owner`, `board.forbidden` or `board.closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`comment.not_found` or `board.not_found`", body = Problem, content_type = "application/problem+json"),
+        DeleteCommentErrors,
     )
 )]
 #[delete("/comments/{id}")]

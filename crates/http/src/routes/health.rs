@@ -4,7 +4,8 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::problem::{ApiError, Problem};
+use crate::errors::docs::operation_errors;
+use crate::problem::ApiError;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -26,7 +27,6 @@ pub async fn live() -> web::Json<HealthStatus> {
     security(()),
     responses(
         (status = 200, body = HealthStatus),
-        (status = 503, description = "A dependency does not answer", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/health/ready")]
@@ -41,6 +41,8 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthStatus>
     Ok(web::Json(HealthStatus { status: "ok" }))
 }
 
+operation_errors!(MetricsErrors: RouteNotFound);
+
 /// Prometheus metrics in the text exposition format. When `APP__SERVER__METRICS_ALLOW` is
 /// set, other clients get 404.
 #[utoipa::path(
@@ -48,13 +50,13 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthStatus>
     security(()),
     responses(
         (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
-        (status = 404, description = "Not for this client", body = Problem, content_type = "application/problem+json"),
+        MetricsErrors,
     )
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>, req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
     if !state.client.may_read_metrics(&req) {
-        return Err(ApiError::not_found("route.not_found", "No resource exists at this path."));
+        return Err(ApiError::new(crate::errors::ErrorCode::RouteNotFound, "No resource exists at this path."));
     }
     let text = crate::metrics::metrics().render().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text))

@@ -8,6 +8,7 @@ pub mod boards;
 pub mod chat;
 pub mod chat_ws;
 pub mod comments;
+pub mod docs;
 pub mod fallback;
 pub mod health;
 pub mod posts;

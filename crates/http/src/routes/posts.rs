@@ -5,8 +5,9 @@ use board::PostFilter;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::posts::{NewPostRequest, PostDto, PostListQuery, PostPatchRequest, PostSummaryDto};
+use crate::errors::docs::operation_errors;
 use crate::extract::{Auth, JsonBody, PageDto, QueryParams, page_request};
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// Registers the post routes under `/api/v1`.
@@ -26,6 +27,8 @@ fn list_scope(board_id: i64, filter: &PostFilter) -> String {
     format!("posts:board={board_id}:sort={}:q={}", filter.sort.as_str(), filter.q.as_deref().unwrap_or(""))
 }
 
+operation_errors!(ListPostsErrors: BoardForbidden, BoardNotFound);
+
 /// A page of a board's posts: newest first, or by likes or views (ties newest first),
 /// optionally only those whose title or content contains `q` (case-insensitive).
 #[utoipa::path(
@@ -33,11 +36,7 @@ fn list_scope(board_id: i64, filter: &PostFilter) -> String {
     params(("id" = i64, Path, description = "The board"), PostListQuery),
     responses(
         (status = 200, body = PageDto<PostSummaryDto>),
-        (status = 400, description = "`pagination.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`board.forbidden`: a restricted board", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`board.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad `limit`, `sort` or `q`", body = Problem, content_type = "application/problem+json"),
+        ListPostsErrors,
     )
 )]
 #[get("/boards/{id}/posts")]
@@ -56,6 +55,8 @@ pub async fn list_posts(
     Ok(web::Json(PageDto::from_page(posts, &state.cursors, &scope, PostSummaryDto::from)))
 }
 
+operation_errors!(CreatePostErrors: BoardForbidden, BoardClosed, BoardNotFound);
+
 /// Writes a post on a board the caller may write in.
 #[utoipa::path(
     tag = "posts",
@@ -63,10 +64,7 @@ pub async fn list_posts(
     request_body = NewPostRequest,
     responses(
         (status = 201, body = PostDto),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`board.forbidden` or `board.closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`board.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid title or content", body = Problem, content_type = "application/problem+json"),
+        CreatePostErrors,
     )
 )]
 #[post("/boards/{id}/posts")]
@@ -81,6 +79,8 @@ pub async fn create_post(
     Ok(HttpResponse::Created().json(PostDto::from(post)))
 }
 
+operation_errors!(GetPostErrors: BoardForbidden, PostNotFound, BoardNotFound);
+
 /// Reads a post with its files and whether the caller likes it. Counts one view, which the
 /// returned `number_of_view` includes.
 #[utoipa::path(
@@ -88,9 +88,7 @@ pub async fn create_post(
     params(("id" = i64, Path, description = "The post")),
     responses(
         (status = 200, body = PostDto),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`board.forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`post.not_found` or `board.not_found`", body = Problem, content_type = "application/problem+json"),
+        GetPostErrors,
     )
 )]
 #[get("/posts/{id}")]
@@ -103,6 +101,8 @@ pub async fn get_post(
     Ok(web::Json(post.into()))
 }
 
+operation_errors!(UpdatePostErrors: PostNotOwner, BoardForbidden, BoardClosed, PostNotFound, BoardNotFound);
+
 /// Edits a post's title and/or content: its author or an admin.
 #[utoipa::path(
     tag = "posts",
@@ -110,10 +110,7 @@ pub async fn get_post(
     request_body = PostPatchRequest,
     responses(
         (status = 200, body = PostDto),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`post.not_owner`, `board.forbidden` or `board.closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`post.not_found` or `board.not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or none given", body = Problem, content_type = "application/problem+json"),
+        UpdatePostErrors,
     )
 )]
 #[patch("/posts/{id}")]
@@ -129,15 +126,15 @@ pub async fn update_post(
     Ok(web::Json(post.into()))
 }
 
+operation_errors!(DeletePostErrors: PostNotOwner, BoardForbidden, BoardClosed, PostNotFound, BoardNotFound);
+
 /// Deletes a post, its comments and files disappearing with it: its author or an admin.
 #[utoipa::path(
     tag = "posts",
     params(("id" = i64, Path, description = "The post")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`post.not_owner`, `board.forbidden` or `board.closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`post.not_found` or `board.not_found`", body = Problem, content_type = "application/problem+json"),
+        DeletePostErrors,
     )
 )]
 #[delete("/posts/{id}")]
@@ -150,15 +147,15 @@ pub async fn delete_post(
     Ok(HttpResponse::NoContent().finish())
 }
 
+operation_errors!(LikePostErrors: BoardForbidden, BoardClosed, PostNotFound, BoardNotFound);
+
 /// Likes a post. Idempotent: one like per user.
 #[utoipa::path(
     tag = "posts",
     params(("id" = i64, Path, description = "The post")),
     responses(
         (status = 204, description = "The caller likes the post"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`board.forbidden` or `board.closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`post.not_found` or `board.not_found`", body = Problem, content_type = "application/problem+json"),
+        LikePostErrors,
     )
 )]
 #[put("/posts/{id}/like")]
@@ -167,15 +164,15 @@ pub async fn like_post(state: web::Data<AppState>, auth: Auth, path: web::Path<i
     Ok(HttpResponse::NoContent().finish())
 }
 
+operation_errors!(UnlikePostErrors: BoardForbidden, BoardClosed, PostNotFound, BoardNotFound);
+
 /// Takes a like back. Idempotent.
 #[utoipa::path(
     tag = "posts",
     params(("id" = i64, Path, description = "The post")),
     responses(
         (status = 204, description = "The caller does not like the post"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`board.forbidden` or `board.closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`post.not_found` or `board.not_found`", body = Problem, content_type = "application/problem+json"),
+        UnlikePostErrors,
     )
 )]
 #[delete("/posts/{id}/like")]

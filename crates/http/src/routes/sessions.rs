@@ -6,8 +6,9 @@ use identity::ports::SignInClient;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::sessions::SessionDto;
+use crate::errors::docs::operation_errors;
 use crate::extract::{Auth, PageDto, PageQuery, QueryParams};
-use crate::problem::{ApiError, Problem};
+use crate::problem::ApiError;
 use crate::state::AppState;
 
 const SESSIONS_SCOPE: &str = "users/me/sessions:order=id_desc";
@@ -29,11 +30,7 @@ pub fn sign_in_client(state: &AppState, req: &HttpRequest) -> SignInClient {
     tag = "users",
     params(PageQuery),
     responses(
-        (status = 200, body = PageDto<SessionDto>),
-        (status = 400, description = "`pagination.invalid_cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`limit` outside 1..100", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The caller's live sign-ins", body = PageDto<SessionDto>),
     )
 )]
 #[get("/users/me/sessions")]
@@ -48,6 +45,8 @@ pub async fn list_sessions(
     Ok(web::Json(PageDto::from_page(sessions, &state.cursors, SESSIONS_SCOPE, |f| SessionDto::new(f, current))))
 }
 
+operation_errors!(RevokeSessionErrors: SessionNotFound);
+
 /// Ends one of the caller's sign-ins: its refresh and access tokens stop working at once
 /// (on other instances within `APP__AUTH__ACCESS_CACHE_MS`).
 #[utoipa::path(
@@ -55,9 +54,7 @@ pub async fn list_sessions(
     params(("id" = i64, Path, description = "The session's id, from the list")),
     responses(
         (status = 204, description = "The session ended"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`user.banned`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`session.not_found`: no live session of the caller has this id", body = Problem, content_type = "application/problem+json"),
+        RevokeSessionErrors,
     )
 )]
 #[delete("/users/me/sessions/{id}")]

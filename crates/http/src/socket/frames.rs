@@ -8,6 +8,8 @@ use chat::{ChatEvent, ChatMessage};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::errors::ErrorCode;
+
 /// What a client may send.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -19,26 +21,20 @@ pub enum ClientFrame {
 /// Why a client frame was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrameError {
-    pub code: &'static str,
+    /// A registry entry that frames carry.
+    pub code: ErrorCode,
     pub detail: String,
 }
 
 impl FrameError {
-    pub fn new(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         FrameError { code, detail: detail.into() }
     }
 
     fn invalid(detail: impl Into<String>) -> Self {
-        FrameError::new(INVALID_FRAME, detail)
+        FrameError::new(ErrorCode::ChatInvalidFrame, detail)
     }
 }
-
-/// A frame that is not JSON, not an object, of an unknown type, or missing a field.
-pub const INVALID_FRAME: &str = "chat.invalid_frame";
-/// A message whose content is empty, blank or longer than 256 characters.
-pub const INVALID_CONTENT: &str = "chat.invalid_content";
-/// More messages than the socket's rate allows.
-pub const RATE_LIMITED: &str = "chat.rate_limited";
 
 /// Reads a client's text frame.
 pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
@@ -89,7 +85,7 @@ pub enum ServerFrame<'a> {
     Join { session_id: i64, user_id: i64, user_name: &'a str },
     Leave { session_id: i64, user_id: i64, user_name: &'a str },
     Pong,
-    Error { code: &'a str, detail: &'a str },
+    Error { code: ErrorCode, detail: &'a str },
 }
 
 impl ServerFrame<'_> {
@@ -136,7 +132,7 @@ mod tests {
         );
         for bad in ["not json", "[1]", "{}", r#"{"type":5}"#, r#"{"type":"shout"}"#, r#"{"type":"message"}"#] {
             let err = parse_client_frame(bad).unwrap_err();
-            assert_eq!(err.code, INVALID_FRAME, "{bad}");
+            assert_eq!(err.code, ErrorCode::ChatInvalidFrame, "{bad}");
         }
         let err = parse_client_frame(r#"{"type":"message","content":7}"#).unwrap_err();
         assert!(err.detail.contains("content"), "{err:?}");
@@ -172,8 +168,9 @@ mod tests {
         let join: Value = serde_json::from_str(&event_frame(&join).unwrap().to_json()).unwrap();
         assert_eq!(join, json!({"type": "join", "session_id": 3, "user_id": 4, "user_name": "bob"}));
         assert_eq!(ServerFrame::Pong.to_json(), r#"{"type":"pong"}"#);
-        let error = ServerFrame::Error { code: RATE_LIMITED, detail: "slow down" }.to_json();
-        assert_eq!(error, r#"{"type":"error","code":"chat.rate_limited","detail":"slow down"}"#);
+        let error = ServerFrame::Error { code: ErrorCode::ChatRateLimited, detail: "slow down" }.to_json();
+        let code = ErrorCode::ChatRateLimited.code();
+        assert_eq!(error, format!(r#"{{"type":"error","code":"{code}","detail":"slow down"}}"#));
         assert_eq!(event_frame(&ChatEvent::SessionClosed { session_id: 3 }), None);
     }
 }

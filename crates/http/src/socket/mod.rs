@@ -20,9 +20,10 @@ use chat::ports::{ChatSubscription, Delivery};
 use chat::{ChatError, ChatEvent, ChatService, SessionId, SocketClose, SocketEffect};
 use kernel::{Actor, UserId};
 
+use crate::errors::ErrorCode;
 use crate::metrics::metrics;
 use crate::shutdown::Shutdown;
-use frames::{ClientFrame, FrameError, INVALID_CONTENT, INVALID_FRAME, RATE_LIMITED, ServerFrame};
+use frames::{ClientFrame, FrameError, ServerFrame};
 use rate::TokenBucket;
 
 /// The largest frame, and the largest message assembled from fragments, a client may send.
@@ -286,7 +287,9 @@ impl ChatSocket {
     ) -> Result<(), Ending> {
         match message {
             Message::Text(text) => self.on_text(&text, limiter).await,
-            Message::Binary(_) => self.error(&FrameError::new(INVALID_FRAME, "frames must be JSON text")).await,
+            Message::Binary(_) => {
+                self.error(&FrameError::new(ErrorCode::ChatInvalidFrame, "frames must be JSON text")).await
+            }
             Message::Ping(bytes) => self.write(Message::Pong(bytes)).await,
             Message::Pong(_) | Message::Nop => Ok(()),
             Message::Close(reason) => Err(Ending::ClientClosed(reason)),
@@ -312,7 +315,7 @@ impl ChatSocket {
                 }
                 let Some(done) = fragments.take() else { return Ok(()) };
                 if !done.text {
-                    return self.error(&FrameError::new(INVALID_FRAME, "frames must be JSON text")).await;
+                    return self.error(&FrameError::new(ErrorCode::ChatInvalidFrame, "frames must be JSON text")).await;
                 }
                 match String::from_utf8(done.bytes) {
                     Ok(text) => self.on_text(&text, limiter).await,
@@ -332,7 +335,7 @@ impl ChatSocket {
             ClientFrame::Message { content } => {
                 if let Err(wait) = limiter.take(Instant::now()) {
                     let detail = format!("too many messages; wait {} ms", wait.as_millis().max(1));
-                    return self.error(&FrameError::new(RATE_LIMITED, detail)).await;
+                    return self.error(&FrameError::new(ErrorCode::ChatRateLimited, detail)).await;
                 }
                 // The message comes back through the bus like everyone else's.
                 match self.chat.post_from_socket(&self.actor, self.session_id, &content).await {
@@ -347,7 +350,7 @@ impl ChatSocket {
         let error = match err {
             ChatError::Validation(errors) => {
                 let detail = errors.fields().get("content").and_then(|m| m.first()).cloned().unwrap_or_default();
-                FrameError::new(INVALID_CONTENT, format!("content {detail}"))
+                FrameError::new(ErrorCode::ChatInvalidContent, format!("content {detail}"))
             }
             ChatError::SessionClosed => {
                 return Err(Ending::Close(CloseCode::Normal, SocketClose::SessionClosed.reason()));
@@ -357,11 +360,11 @@ impl ChatSocket {
             }
             ChatError::Infra(err) => {
                 tracing::warn!(error = %err, "a chat message from a socket could not be stored");
-                FrameError::new("server.unavailable", "the message could not be stored; try again shortly")
+                FrameError::new(ErrorCode::ServerUnavailable, "the message could not be stored; try again shortly")
             }
             other => {
                 tracing::error!(error = %other, "unexpected error posting from a chat socket");
-                FrameError::new("server.internal", "an internal error occurred")
+                FrameError::new(ErrorCode::ServerInternal, "an internal error occurred")
             }
         };
         self.error(&error).await
