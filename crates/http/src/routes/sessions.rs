@@ -15,7 +15,7 @@ const SESSIONS_SCOPE: &str = "users/me/sessions:order=id_desc";
 
 /// Registers the session routes under `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_sessions).service(revoke_session);
+    cfg.service(list_my_sessions).service(revoke_my_session);
 }
 
 /// What the list of sessions shows of the client that logs in.
@@ -34,7 +34,7 @@ pub fn sign_in_client(state: &AppState, req: &HttpRequest) -> SignInClient {
     )
 )]
 #[get("/users/me/sessions")]
-pub async fn list_sessions(
+pub async fn list_my_sessions(
     state: web::Data<AppState>,
     auth: Auth,
     query: QueryParams<PageQuery>,
@@ -58,7 +58,7 @@ operation_errors!(RevokeSessionErrors: SessionNotFound);
     )
 )]
 #[delete("/users/me/sessions/{id}")]
-pub async fn revoke_session(
+pub async fn revoke_my_session(
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<i64>,
