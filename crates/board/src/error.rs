@@ -62,3 +62,15 @@ impl From<FieldErrors> for BoardError {
         BoardError::Validation(errors)
     }
 }
+
+impl BoardError {
+    /// The answer for a thing looked up by its own id whose board the caller may not see:
+    /// a hidden (or deleted) board answers as if the thing did not exist, so that answers
+    /// do not tell which ids exist in hidden boards. Other refusals stay as they are.
+    pub fn hidden_as(self, missing: BoardError) -> BoardError {
+        match self {
+            BoardError::BoardNotFound => missing,
+            other => other,
+        }
+    }
+}

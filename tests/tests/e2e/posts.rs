@@ -323,29 +323,37 @@ async fn restricted_boards_hide_posts_comments_and_files_from_non_members_on_eve
 }
 
 #[tokio::test]
+/// What an unknown id of each read path answers: a hidden board's contents must answer the
+/// same, or the difference tells which ids exist there.
+const NOT_FOUND_CODES: [&str; 4] = ["board.not_found", "post.not_found", "post.not_found", "attachment.not_found"];
+
+#[tokio::test]
 async fn hidden_boards_are_not_found_on_every_read_except_for_admins() {
     let app = TestApp::spawn().await;
     let admin = app.new_admin().await;
     let user = app.new_user().await;
+    let unknown = read_statuses(&app, &user, i64::from(i32::MAX), i64::from(i32::MAX), i64::from(i32::MAX)).await;
+    let unknown: Vec<_> = unknown.iter().map(|o| (o["status"].clone(), o["code"].clone())).collect();
+    assert_eq!(unknown, NOT_FOUND_CODES.map(|code| (json!(404), json!(code))).to_vec());
     let (board, post, attachment) = populated_board(&app, &admin, HIDDEN).await;
-    for outcome in read_statuses(&app, &user, board, post, attachment).await {
-        assert_eq!(
-            (outcome["status"].as_u64(), outcome["code"].as_str()),
-            (Some(404), Some("board.not_found")),
-            "{outcome}"
-        );
+    for (outcome, code) in read_statuses(&app, &user, board, post, attachment).await.iter().zip(NOT_FOUND_CODES) {
+        assert_eq!((outcome["status"].as_u64(), outcome["code"].as_str()), (Some(404), Some(code)), "{outcome}");
     }
     // Hidden beats membership: a member of a hidden restricted board sees nothing either.
     let hidden_restricted = crate::board_support::BoardSpec { restricted: true, visible: false, available: true };
     let (board, post, attachment) = populated_board(&app, &admin, hidden_restricted).await;
     add_member(&app, board, &user).await;
-    for outcome in read_statuses(&app, &user, board, post, attachment).await {
-        assert_eq!(
-            (outcome["status"].as_u64(), outcome["code"].as_str()),
-            (Some(404), Some("board.not_found")),
-            "{outcome}"
-        );
+    for (outcome, code) in read_statuses(&app, &user, board, post, attachment).await.iter().zip(NOT_FOUND_CODES) {
+        assert_eq!((outcome["status"].as_u64(), outcome["code"].as_str()), (Some(404), Some(code)), "{outcome}");
     }
+    // Writes by id answer the same.
+    let comment = create_comment(&app, &admin, post, "hidden").await["id"].as_i64().unwrap();
+    let response = app.patch(&format!("/comments/{comment}")).bearer(&user).json(&json!({"content": "x"})).send().await;
+    assert_problem(response.unwrap(), StatusCode::NOT_FOUND, "comment.not_found").await;
+    let response = app.put(&format!("/posts/{post}/like")).bearer(&user).send().await.unwrap();
+    assert_problem(response, StatusCode::NOT_FOUND, "post.not_found").await;
+    let response = app.delete(&format!("/attachments/{attachment}")).bearer(&user).send().await.unwrap();
+    assert_problem(response, StatusCode::NOT_FOUND, "attachment.not_found").await;
     for outcome in read_statuses(&app, &admin, board, post, attachment).await {
         assert_eq!(outcome["status"], 200, "{outcome}");
     }
@@ -476,7 +484,7 @@ async fn every_change_shows_on_the_next_read_of_a_cached_post() {
     assert_eq!(get_json(&app, &bob, &path).await["title"], "Cached", "a member reads it again");
     let response = app.patch(&admin_path).bearer(&admin).json(&json!({"is_visible": false})).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_problem(app.get(&path).bearer(&bob).send().await.unwrap(), StatusCode::NOT_FOUND, "board.not_found").await;
+    assert_problem(app.get(&path).bearer(&bob).send().await.unwrap(), StatusCode::NOT_FOUND, "post.not_found").await;
     let body = json!({"is_visible": true, "access": "public"});
     let response = app.patch(&admin_path).bearer(&admin).json(&body).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);

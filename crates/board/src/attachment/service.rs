@@ -105,7 +105,11 @@ impl AttachmentService {
         parts: &mut dyn UploadParts,
     ) -> Result<Vec<Attachment>, BoardError> {
         let (board_id, author) = self.locate(target).await?;
-        self.gate.writable(actor, board_id).await?;
+        let missing = match target {
+            AttachTarget::Post(_) => BoardError::PostNotFound,
+            AttachTarget::Comment(_) => BoardError::CommentNotFound,
+        };
+        self.gate.writable(actor, board_id).await.map_err(|err| err.hidden_as(missing))?;
         if !is_author_or_admin(actor, author) {
             return Err(match target {
                 AttachTarget::Post(_) => BoardError::NotPostAuthor,
@@ -202,7 +206,10 @@ impl AttachmentService {
     /// A file for a reader of its board.
     pub async fn download(&self, actor: &Actor, id: AttachmentId) -> Result<Download, BoardError> {
         let record = self.attachments.find(id).await?.ok_or(BoardError::AttachmentNotFound)?;
-        self.gate.readable(actor, record.board_id).await?;
+        self.gate
+            .readable(actor, record.board_id)
+            .await
+            .map_err(|err| err.hidden_as(BoardError::AttachmentNotFound))?;
         let Some(reader) = self.files.open(&record.stored_name).await? else {
             tracing::error!(attachment = id, stored_name = %record.stored_name, "attachment file is missing");
             return Err(BoardError::AttachmentNotFound);
@@ -213,7 +220,10 @@ impl AttachmentService {
     /// Deletes a file: its uploader, the author of its post or comment, or an admin.
     pub async fn delete(&self, actor: &Actor, id: AttachmentId) -> Result<(), BoardError> {
         let record = self.attachments.find(id).await?.ok_or(BoardError::AttachmentNotFound)?;
-        self.gate.writable(actor, record.board_id).await?;
+        self.gate
+            .writable(actor, record.board_id)
+            .await
+            .map_err(|err| err.hidden_as(BoardError::AttachmentNotFound))?;
         let owner = actor.is_admin() || record.attachment.user_id == actor.id || record.target_author == actor.id;
         if !owner {
             return Err(BoardError::NotAttachmentOwner);

@@ -41,7 +41,7 @@ impl CommentService {
     /// Comments on a post of a board the actor may write in.
     pub async fn create(&self, actor: &Actor, post_id: PostId, content: &str) -> Result<Comment, BoardError> {
         let post = self.posts.find(post_id).await?.ok_or(BoardError::PostNotFound)?;
-        self.gate.writable(actor, post.board_id).await?;
+        self.gate.writable(actor, post.board_id).await.map_err(|err| err.hidden_as(BoardError::PostNotFound))?;
         let content = parse_content(content)?;
         let author = Author { id: actor.id, name: actor.name.clone() };
         let new = NewComment { post_id, author, content, at: self.clock.now() };
@@ -51,14 +51,17 @@ impl CommentService {
     /// A page of a post's comments, oldest first.
     pub async fn list(&self, actor: &Actor, post_id: PostId, page: PageRequest) -> Result<Page<Comment>, BoardError> {
         let post = self.posts.find(post_id).await?.ok_or(BoardError::PostNotFound)?;
-        self.gate.readable(actor, post.board_id).await?;
+        self.gate.readable(actor, post.board_id).await.map_err(|err| err.hidden_as(BoardError::PostNotFound))?;
         Ok(self.comments.list(post_id, page).await?)
     }
 
     /// A visible comment the actor may change: on a writable board, by its author or an admin.
     async fn own(&self, actor: &Actor, id: CommentId) -> Result<LocatedComment, BoardError> {
         let located = self.comments.find(id).await?.ok_or(BoardError::CommentNotFound)?;
-        self.gate.writable(actor, located.board_id).await?;
+        self.gate
+            .writable(actor, located.board_id)
+            .await
+            .map_err(|err| err.hidden_as(BoardError::CommentNotFound))?;
         if !is_author_or_admin(actor, located.comment.author.id) {
             return Err(BoardError::NotCommentAuthor);
         }

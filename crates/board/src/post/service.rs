@@ -43,11 +43,12 @@ impl PostService {
     /// A visible post, checked against the board's rules (`writable` for changes).
     async fn visible(&self, actor: &Actor, id: PostId, write: bool) -> Result<Post, BoardError> {
         let post = self.posts.find(id).await?.ok_or(BoardError::PostNotFound)?;
-        if write {
-            self.gate.writable(actor, post.board_id).await?;
+        let allowed = if write {
+            self.gate.writable(actor, post.board_id).await
         } else {
-            self.gate.readable(actor, post.board_id).await?;
-        }
+            self.gate.readable(actor, post.board_id).await
+        };
+        allowed.map_err(|err| err.hidden_as(BoardError::PostNotFound))?;
         Ok(post)
     }
 
@@ -77,7 +78,7 @@ impl PostService {
         let (mut detail, board) = self.posts.find_detail(id, actor.id).await?.ok_or(BoardError::PostNotFound)?;
         // The board came with the post (in the same query, or from the read cache): the gate
         // checks its rules as loaded and asks for membership anew.
-        self.gate.check_readable(actor, &board).await?;
+        self.gate.check_readable(actor, &board).await.map_err(|err| err.hidden_as(BoardError::PostNotFound))?;
         let pending = self.views.record(id);
         detail.post.number_of_view += i64::try_from(pending).unwrap_or(i64::MAX);
         Ok(detail)

@@ -154,13 +154,13 @@ async fn reads_of_restricted_posts_count_no_view_for_outsiders() {
 }
 
 #[tokio::test]
-async fn hidden_boards_hide_their_posts() {
+async fn hidden_boards_hide_their_posts_as_if_they_did_not_exist() {
     let mut f = Fixture::new();
     f.with_board(board(1, BoardAccess::Public, false, true), vec![]);
     f.with_detail(post(5, 2));
     f.posts.expect_list().never();
     let (service, _) = f.build();
-    assert!(matches!(service.read(&user(3), 5).await, Err(BoardError::BoardNotFound)));
+    assert!(matches!(service.read(&user(3), 5).await, Err(BoardError::PostNotFound)), "like an unknown id");
     let page = PageRequest::first();
     assert!(matches!(service.list(&user(3), 1, PostFilter::default(), page).await, Err(BoardError::BoardNotFound)));
 }
@@ -374,5 +374,5 @@ async fn closing_a_board_through_the_board_service_bites_at_once_on_its_cached_p
     assert!(service.read(&user(3), 5).await.is_ok());
     let patch = BoardPatch { is_visible: Some(false), ..BoardPatch::default() };
     board_service.update_board(Some(&admin(1)), 1, patch).await.unwrap();
-    assert!(matches!(service.read(&user(3), 5).await, Err(BoardError::BoardNotFound)), "hidden at once");
+    assert!(matches!(service.read(&user(3), 5).await, Err(BoardError::PostNotFound)), "hidden at once");
 }
