@@ -322,7 +322,6 @@ async fn restricted_boards_hide_posts_comments_and_files_from_non_members_on_eve
     assert_eq!(views, 1, "only the member's read counted");
 }
 
-#[tokio::test]
 /// What an unknown id of each read path answers: a hidden board's contents must answer the
 /// same, or the difference tells which ids exist there.
 const NOT_FOUND_CODES: [&str; 4] = ["board.not_found", "post.not_found", "post.not_found", "attachment.not_found"];

@@ -58,10 +58,7 @@ impl CommentService {
     /// A visible comment the actor may change: on a writable board, by its author or an admin.
     async fn own(&self, actor: &Actor, id: CommentId) -> Result<LocatedComment, BoardError> {
         let located = self.comments.find(id).await?.ok_or(BoardError::CommentNotFound)?;
-        self.gate
-            .writable(actor, located.board_id)
-            .await
-            .map_err(|err| err.hidden_as(BoardError::CommentNotFound))?;
+        self.gate.writable(actor, located.board_id).await.map_err(|err| err.hidden_as(BoardError::CommentNotFound))?;
         if !is_author_or_admin(actor, located.comment.author.id) {
             return Err(BoardError::NotCommentAuthor);
         }
