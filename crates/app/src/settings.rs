@@ -195,6 +195,9 @@ pub struct MailSettings {
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
     pub jwt_secret: Secret,
+    /// A file holding the JWT secret (container secrets); when set, it replaces
+    /// `jwt_secret`. Surrounding whitespace and the final newline are not part of it.
+    pub jwt_secret_file: String,
     pub access_ttl_secs: i64,
     pub refresh_ttl_secs: i64,
     pub session_max_age_secs: i64,
@@ -470,6 +473,7 @@ impl Settings {
         let mut settings: Settings = config.try_deserialize()?;
         settings.env = env;
         settings.sources = sources;
+        settings.auth.read_secret_file()?;
         settings.validate()?;
         Ok(settings)
     }
@@ -562,6 +566,19 @@ impl Settings {
                     secret.len()
                 )));
             }
+            let lowered = secret.to_ascii_lowercase();
+            if let Some(word) = PLACEHOLDER_WORDS.iter().find(|word| lowered.contains(*word)) {
+                return Err(SettingsError::Unsafe(format!(
+                    "APP__AUTH__JWT_SECRET looks like a placeholder (it contains {word:?}); set a random secret"
+                )));
+            }
+            let bits = estimated_entropy_bits(secret);
+            if bits < MIN_SECRET_ENTROPY_BITS {
+                return Err(SettingsError::Unsafe(format!(
+                    "APP__AUTH__JWT_SECRET is too predictable (about {bits:.0} bits; at least \
+                     {MIN_SECRET_ENTROPY_BITS:.0} needed): use e.g. `openssl rand -base64 48`"
+                )));
+            }
             if self.database.is_sqlite() && !self.database.allow_sqlite_in_production {
                 return Err(SettingsError::Unsafe(
                     "the database is SQLite; use PostgreSQL or MySQL, or set \
@@ -569,7 +586,48 @@ impl Settings {
                         .to_owned(),
                 ));
             }
+            if self.mail.transport == MailTransport::Log {
+                return Err(SettingsError::Unsafe(
+                    "APP__MAIL__TRANSPORT is log, which writes password-reset tokens into the log; use smtp \
+                     (or file)"
+                        .to_owned(),
+                ));
+            }
         }
+        Ok(())
+    }
+}
+
+/// Words of the secrets this repository ships as examples (`docker/.env.example`,
+/// `config/*.toml`): a secret that holds one was copied, not generated.
+const PLACEHOLDER_WORDS: [&str; 6] = ["change-me", "changeme", "placeholder", "example", "do-not-use", "your-secret"];
+
+/// Production's floor for the JWT secret, by [`estimated_entropy_bits`]: 32 random hex
+/// digits give about 118, 32 random base64 characters about 150.
+const MIN_SECRET_ENTROPY_BITS: f64 = 100.0;
+
+/// The secret's length times the Shannon entropy of its characters: a cheap upper bound of
+/// its unpredictability that repeated or few distinct characters bring down.
+fn estimated_entropy_bits(secret: &str) -> f64 {
+    let mut counts: HashMap<char, usize> = HashMap::new();
+    for c in secret.chars() {
+        *counts.entry(c).or_insert(0) += 1;
+    }
+    let total = secret.chars().count() as f64;
+    let per_char: f64 = counts.values().map(|&n| n as f64 / total).map(|p| -p * p.log2()).sum();
+    per_char * total
+}
+
+impl AuthSettings {
+    /// Reads the secret from `jwt_secret_file` when that is set.
+    fn read_secret_file(&mut self) -> Result<(), SettingsError> {
+        let path = self.jwt_secret_file.trim();
+        if path.is_empty() {
+            return Ok(());
+        }
+        let secret = std::fs::read_to_string(path)
+            .map_err(|err| SettingsError::Invalid(format!("APP__AUTH__JWT_SECRET_FILE {path}: {err}")))?;
+        self.jwt_secret = Secret::new(secret.trim());
         Ok(())
     }
 }
@@ -661,14 +719,61 @@ mod tests {
             ("APP_ENV", "production"),
             ("APP__AUTH__JWT_SECRET", strong),
             ("APP__DATABASE__ALLOW_SQLITE_IN_PRODUCTION", "true"),
+            ("APP__MAIL__TRANSPORT", "smtp"),
         ]);
-        assert!(ok.is_ok());
+        assert!(ok.is_ok(), "{ok:?}");
         let ok = load(&[
             ("APP_ENV", "production"),
             ("APP__AUTH__JWT_SECRET", strong),
             ("APP__DATABASE__URL", "postgres://agora@db/agora"),
+            ("APP__MAIL__TRANSPORT", "file"),
         ]);
-        assert!(ok.is_ok());
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    fn production(secret: &str, transport: &str) -> Result<Settings, SettingsError> {
+        load(&[
+            ("APP_ENV", "production"),
+            ("APP__AUTH__JWT_SECRET", secret),
+            ("APP__DATABASE__URL", "postgres://agora@db/agora"),
+            ("APP__MAIL__TRANSPORT", transport),
+        ])
+    }
+
+    #[test]
+    fn production_refuses_shipped_placeholders_and_predictable_secrets() {
+        let strong = "Zq3v9LkP0sXw7Yt2Rb8Nm4Hc6Jd1Gf5Ae0Ui";
+        assert!(production(strong, "smtp").is_ok());
+        let env_example =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docker/.env.example")).unwrap();
+        let shipped = env_example.lines().find_map(|l| l.strip_prefix("JWT_SECRET=")).unwrap();
+        for secret in [
+            shipped,
+            "CHANGEME-CHANGEME-CHANGEME-CHANGEME-1",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "passwordpasswordpasswordpassword",
+        ] {
+            let err = production(secret, "smtp").unwrap_err();
+            assert!(matches!(err, SettingsError::Unsafe(_)), "{secret}: {err}");
+        }
+    }
+
+    #[test]
+    fn production_refuses_the_log_mail_transport_which_would_log_reset_tokens() {
+        let err = production("Zq3v9LkP0sXw7Yt2Rb8Nm4Hc6Jd1Gf5Ae0Ui", "log").unwrap_err();
+        assert!(err.to_string().contains("APP__MAIL__TRANSPORT"), "{err}");
+    }
+
+    #[test]
+    fn the_jwt_secret_may_come_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jwt");
+        std::fs::write(&path, "Zq3v9LkP0sXw7Yt2Rb8Nm4Hc6Jd1Gf5Ae0Ui\n").unwrap();
+        let file = path.to_str().unwrap();
+        let settings = load(&[("APP__AUTH__JWT_SECRET_FILE", file)]).unwrap();
+        assert_eq!(settings.auth.jwt_secret.expose(), "Zq3v9LkP0sXw7Yt2Rb8Nm4Hc6Jd1Gf5Ae0Ui");
+        let err = load(&[("APP__AUTH__JWT_SECRET_FILE", "/nonexistent/jwt")]).unwrap_err();
+        assert!(err.to_string().contains("APP__AUTH__JWT_SECRET_FILE"), "{err}");
     }
 
     #[test]
