@@ -249,6 +249,21 @@ impl AccountService {
         Ok(failures.filter(|f| f.window_start + self.config.login_failure_window > now && f.locked_until.is_none()))
     }
 
+    /// The signed-in user's password check before a sensitive change: a wrong password
+    /// counts as a failed login of the account, so a stolen access token cannot be used to
+    /// guess the password faster than logins can.
+    async fn check_password(&self, user: &User, password: &str, now: Timestamp) -> Result<(), IdentityError> {
+        let failures = self.check_login_throttle(user, now).await?;
+        if !self.hasher.verify(password, &user.password_hash).await? {
+            self.record_login_failure(user, failures, now).await?;
+            return Err(IdentityError::WrongPassword);
+        }
+        if failures.is_some() {
+            self.throttles.clear(user.id).await?;
+        }
+        Ok(())
+    }
+
     /// Counts a failed login; the failure that reaches the limit locks the account's logins
     /// and mails its owner, once per lock.
     async fn record_login_failure(
@@ -511,11 +526,9 @@ impl AccountService {
     pub async fn change_password(&self, auth: &Authenticated, current: &str, new: &str) -> Result<(), IdentityError> {
         let new = Password::parse(new).map_err(|message| FieldErrors::single("new_password", message))?;
         let user = self.profile(auth.actor.id).await?;
-        if !self.hasher.verify(current, &user.password_hash).await? {
-            return Err(IdentityError::WrongPassword);
-        }
-        let hash = self.hasher.hash(&new).await?;
         let now = self.clock.now();
+        self.check_password(&user, current, now).await?;
+        let hash = self.hasher.hash(&new).await?;
         self.users.set_password(user.id, hash, now).await?;
         self.access_cache.forget_user(user.id);
         self.resets.consume_all(user.id, now).await?;
@@ -527,10 +540,8 @@ impl AccountService {
     /// every token of it stops working.
     pub async fn deactivate(&self, auth: &Authenticated, password: &str) -> Result<(), IdentityError> {
         let user = self.profile(auth.actor.id).await?;
-        if !self.hasher.verify(password, &user.password_hash).await? {
-            return Err(IdentityError::WrongPassword);
-        }
         let now = self.clock.now();
+        self.check_password(&user, password, now).await?;
         self.users.set_active(user.id, false, now).await?;
         self.access_cache.forget_user(user.id);
         self.sessions.revoke_all(user.id, None, RevokeReason::Deactivated, now).await?;

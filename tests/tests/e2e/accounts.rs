@@ -431,3 +431,24 @@ async fn a_successful_login_resets_the_failure_count() {
     }
     assert_eq!(app.login(&user.name, &user.password).await.status(), StatusCode::OK, "nine new failures are not ten");
 }
+
+#[tokio::test]
+async fn wrong_current_passwords_count_toward_the_accounts_pause() {
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    for _ in 0..10 {
+        let response = app
+            .put("/users/me/password")
+            .bearer(&user)
+            .json(&json!({"current_password": "guess-guess", "new_password": "taken-over-1"}))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, StatusCode::UNAUTHORIZED, "auth.wrong_password").await;
+    }
+    let response =
+        app.delete("/users/me").bearer(&user).json(&json!({"password": user.password})).send().await.unwrap();
+    let response = assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "request.rate_limited").await;
+    assert!(response["detail"].as_str().unwrap().contains("failed logins"), "{response}");
+    assert_eq!(app.login(&user.name, &user.password).await.status(), StatusCode::TOO_MANY_REQUESTS);
+}

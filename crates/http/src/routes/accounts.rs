@@ -266,9 +266,10 @@ pub async fn update_me(
     Ok(web::Json(user.into()))
 }
 
-operation_errors!(ChangePasswordErrors: AuthWrongPassword);
+operation_errors!(ChangePasswordErrors: AuthWrongPassword, RequestRateLimited);
 
-/// Changes the caller's password; every other session of the caller is revoked.
+/// Changes the caller's password; every other session of the caller is revoked. A wrong
+/// current password counts as a failed login of the account (see `POST /auth/login`).
 #[utoipa::path(
     tag = "users",
     request_body = PasswordChange,
@@ -287,9 +288,10 @@ pub async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-operation_errors!(DeactivateErrors: AuthWrongPassword);
+operation_errors!(DeactivateErrors: AuthWrongPassword, RequestRateLimited);
 
-/// Deactivates the caller's account (its content stays); every token of it is revoked.
+/// Deactivates the caller's account (its content stays); every token of it is revoked. A
+/// wrong password counts as a failed login of the account.
 #[utoipa::path(
     tag = "users",
     request_body = DeactivateRequest,

@@ -945,3 +945,22 @@ async fn a_successful_login_forgets_the_failures_and_an_expired_lock_lets_logins
     fx.expect_new_session(4);
     fx.build().login("user1", "right-password", SignInClient::default()).await.unwrap();
 }
+
+#[tokio::test]
+async fn wrong_current_passwords_count_as_failed_logins_and_a_locked_account_cannot_check_one() {
+    let mut fx = throttled_fixture();
+    let window = LoginFailures { count: 2, window_start: t0(), locked_until: None };
+    fx.throttles.expect_find().returning(move |_| Ok(Some(window)));
+    let locked = LoginFailures { count: 3, locked_until: Some(t0() + Duration::minutes(15)), ..window };
+    fx.throttles.expect_save().with(eq(1), eq(locked)).times(1).returning(|_, _| Ok(()));
+    fx.mailer.expect_send().times(1).returning(|_| Ok(()));
+    fx.users.expect_set_password().never();
+    let err = fx.build().change_password(&authenticated(1, 5), "wrong", "new-password").await.unwrap_err();
+    assert!(matches!(err, IdentityError::WrongPassword), "{err:?}");
+
+    let mut fx = throttled_fixture();
+    fx.throttles.expect_find().returning(move |_| Ok(Some(locked)));
+    fx.users.expect_set_active().never();
+    let err = fx.build().deactivate(&authenticated(1, 5), "right-password").await.unwrap_err();
+    assert!(matches!(err, IdentityError::LoginThrottled { .. }), "{err:?}");
+}
