@@ -117,6 +117,7 @@ pub fn build_app(
         .wrap(from_fn(middleware::problems::problems))
         .wrap(from_fn(middleware::cors::cors))
         .wrap(middleware::security::headers())
+        .wrap(from_fn(middleware::security::no_store))
         .wrap(from_fn(middleware::observe::observe))
 }
 

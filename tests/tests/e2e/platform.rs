@@ -1,6 +1,6 @@
 //! What every route shares: health, metrics, problem documents, headers, CORS and docs.
 
-use e2e::{TestApp, assert_problem};
+use e2e::{Authed, TestApp, assert_problem};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -101,6 +101,21 @@ async fn every_response_carries_security_headers_and_a_request_id() {
     }
     let response = app.client.get(app.url("/health/live")).header("x-request-id", "trace-123").send().await.unwrap();
     assert_eq!(response.headers()["x-request-id"], "trace-123");
+}
+
+#[tokio::test]
+async fn api_answers_are_never_kept_by_shared_caches() {
+    let app = TestApp::spawn().await;
+    let user = app.new_user().await;
+    let login = app.login(&user.name, &user.password).await;
+    assert_eq!(login.headers()["cache-control"], "no-store", "an answer holding tokens");
+    for path in ["/users/me", "/boards", "/users/me/sessions"] {
+        let response = app.get(path).bearer(&user).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
+    let refused = app.get("/users/me").send().await.unwrap();
+    assert_eq!(refused.headers()["cache-control"], "no-store", "a problem document too");
 }
 
 #[tokio::test]
