@@ -213,7 +213,7 @@ impl AccountService {
         }
         errors.into_result()?;
 
-        let user = self.find_by_login(username).await?;
+        let user = self.find_by_name_or_email(username).await?;
         let Some(user) = user else {
             self.hasher.verify_dummy(password).await?;
             return Err(IdentityError::InvalidCredentials);
@@ -306,10 +306,6 @@ impl AccountService {
         if let Err(err) = self.mailer.send(mail).await {
             tracing::warn!(error = %err, what, "mail could not be sent");
         }
-    }
-
-    async fn find_by_login(&self, username: &str) -> Result<Option<User>, IdentityError> {
-        self.find_by_name_or_email(username).await
     }
 
     /// The user a typed name or email names. Text no name or email can hold (a control
